@@ -1,0 +1,109 @@
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import delete, func, select
+from sqlmodel import Session, col
+
+from app.auth.models import ApiKey, User, UserDealer, UserSession
+from app.dealer.models import Dealer, DealerGroup
+from app.security.principal import DealerScope, in_scope
+
+
+class AuthRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    # Users -------------------------------------------------------------------------------------
+
+    def user_by_email(self, email: str) -> User | None:
+        return self.session.execute(
+            select(User).where(func.lower(User.email) == email.strip().lower())
+        ).scalar_one_or_none()
+
+    def user(self, user_id: int) -> User | None:
+        return self.session.get(User, user_id)
+
+    def dealer_ids_of(self, user: User) -> DealerScope:
+        """Every dealer the user may see; None for a platform administrator."""
+        linked = set(
+            self.session.execute(
+                select(col(UserDealer.dealer_id)).where(col(UserDealer.user_id) == user.id)
+            ).scalars()
+        )
+        if user.role == "admin" and user.group_id is None and not linked:
+            return None
+        if user.group_id is not None:
+            linked |= set(
+                self.session.execute(
+                    select(col(Dealer.id)).where(col(Dealer.group_id) == user.group_id)
+                ).scalars()
+            )
+        return frozenset(int(i) for i in linked if i is not None)
+
+    def set_user_dealers(self, user_id: int, dealer_ids: Iterable[int]) -> None:
+        self.session.execute(delete(UserDealer).where(col(UserDealer.user_id) == user_id))
+        for dealer_id in sorted(set(dealer_ids)):
+            self.session.add(UserDealer(user_id=user_id, dealer_id=dealer_id))
+
+    def group_by_name(self, name: str) -> DealerGroup | None:
+        return self.session.execute(
+            select(DealerGroup).where(col(DealerGroup.name) == name)
+        ).scalar_one_or_none()
+
+    def first_group_name(self) -> str | None:
+        return self.session.execute(
+            select(col(DealerGroup.name)).order_by(col(DealerGroup.id)).limit(1)
+        ).scalar_one_or_none()
+
+    def dealers_by_code(self, codes: Iterable[str]) -> dict[str, Dealer]:
+        rows = self.session.execute(select(Dealer).where(col(Dealer.code).in_(list(codes))))
+        return {d.code: d for d in rows.scalars()}
+
+    def dealer(self, dealer_id: int, *, dealer_ids: DealerScope) -> Dealer | None:
+        return self.session.execute(
+            select(Dealer).where(col(Dealer.id) == dealer_id, in_scope(Dealer.id, dealer_ids))
+        ).scalar_one_or_none()
+
+    # Sessions ----------------------------------------------------------------------------------
+
+    def session_by_hash(self, token_hash: str) -> UserSession | None:
+        return self.session.execute(
+            select(UserSession).where(col(UserSession.token_hash) == token_hash)
+        ).scalar_one_or_none()
+
+    def delete_session(self, token_hash: str) -> None:
+        self.session.execute(delete(UserSession).where(col(UserSession.token_hash) == token_hash))
+
+    def delete_sessions_of(self, user_id: int, *, idle_before: datetime | None = None) -> None:
+        stmt = delete(UserSession).where(col(UserSession.user_id) == user_id)
+        if idle_before is not None:
+            stmt = stmt.where(col(UserSession.last_seen_at) < idle_before)
+        self.session.execute(stmt)
+
+    # API keys ----------------------------------------------------------------------------------
+
+    def api_key_by_prefix(self, prefix: str) -> ApiKey | None:
+        return self.session.execute(
+            select(ApiKey).where(col(ApiKey.prefix) == prefix)
+        ).scalar_one_or_none()
+
+    def api_key(self, key_id: int, *, dealer_ids: DealerScope) -> ApiKey | None:
+        return self.session.execute(
+            select(ApiKey).where(col(ApiKey.id) == key_id, in_scope(ApiKey.dealer_id, dealer_ids))
+        ).scalar_one_or_none()
+
+    def api_keys(
+        self, *, dealer_ids: DealerScope, dealer_id: int | None, limit: int, offset: int
+    ) -> tuple[list[ApiKey], int]:
+        conditions = [in_scope(ApiKey.dealer_id, dealer_ids)]
+        if dealer_id is not None:
+            conditions.append(col(ApiKey.dealer_id) == dealer_id)
+        total = self.session.execute(
+            select(func.count()).select_from(ApiKey).where(*conditions)
+        ).scalar_one()
+        rows = self.session.execute(
+            select(ApiKey).where(*conditions).order_by(col(ApiKey.id)).limit(limit).offset(offset)
+        ).scalars()
+        return list(rows), int(total)

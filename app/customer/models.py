@@ -1,0 +1,55 @@
+"""Customers (per dealer group, keyed by the source system's external id) and their phones."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Index, UniqueConstraint, text
+from sqlmodel import Field
+
+from app.enums import CustomerStatus, PhoneType, ValueSegment
+from app.model_base import Timestamped, enum_check, tz_datetime
+
+
+class Customer(Timestamped, table=True):
+    __tablename__ = "customer"
+    __table_args__ = (
+        UniqueConstraint("source", "external_id"),
+        enum_check("status", CustomerStatus),
+        enum_check("value_segment", ValueSegment),
+        Index("ix_customer_group_id_last_name", "group_id", "last_name"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    group_id: int = Field(foreign_key="dealer_group.id")
+    dealer_id: int = Field(foreign_key="dealer.id", index=True)
+    source: str = Field(max_length=64)
+    external_id: str = Field(max_length=64)
+    first_name: str | None = Field(default=None, max_length=100)
+    last_name: str | None = Field(default=None, max_length=100)
+    company_name: str | None = Field(default=None, max_length=200)
+    email: str | None = Field(default=None, max_length=254)
+    language: str | None = Field(default=None, max_length=16)
+    marketing_calls: bool = Field(default=True, sa_column_kwargs={"server_default": text("true")})
+    do_not_call: bool = Field(default=False, sa_column_kwargs={"server_default": text("false")})
+    tyre_hotel: bool = Field(default=False, sa_column_kwargs={"server_default": text("false")})
+    status: str = Field(default=CustomerStatus.ACTIVE, max_length=16)
+    value_segment: str = Field(default=ValueSegment.STANDARD, max_length=16)
+    erased_at: datetime | None = Field(default=None, sa_type=tz_datetime())
+
+
+class CustomerPhone(Timestamped, table=True):
+    __tablename__ = "customer_phone"
+    __table_args__ = (
+        UniqueConstraint("customer_id", "number"),
+        enum_check("type", PhoneType),
+        Index("ix_customer_phone_number", "number"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: int = Field(foreign_key="customer.id", ondelete="CASCADE")
+    number: str = Field(max_length=20, description="E.164")
+    type: str = Field(default=PhoneType.MOBILE, max_length=16)
+    is_primary: bool = Field(default=False, sa_column_kwargs={"server_default": text("false")})
+    # Cleared by a "wrong number" disposition; an invalid phone is never dialled again.
+    is_valid: bool = Field(default=True, sa_column_kwargs={"server_default": text("true")})

@@ -1,0 +1,107 @@
+"""The FastAPI application: routers, error handlers, OpenAPI. No business logic here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.utils import get_openapi
+from fastapi.responses import JSONResponse
+
+from app.audit.router import router as audit_router
+from app.auth.router import keys_router as api_keys_router
+from app.auth.router import router as auth_router
+from app.dataset.router import router as import_router
+from app.dataset.schema import DatasetDocument
+from app.errors import AppError
+from app.health import router as health_router
+from app.privacy.router import router as privacy_router
+from app.security.access import check_declarations
+from app.security.middleware import BodySizeLimit, SameOriginWrites, SecurityHeaders
+from app.security.redaction import install_log_redaction
+from app.settings import get_settings
+
+API_PREFIX = "/api/v1"
+ERROR_RESPONSE: dict[str, Any] = {
+    "title": "ErrorResponse",
+    "type": "object",
+    "required": ["detail"],
+    "properties": {
+        "detail": {"type": "string"},
+        "errors": {"type": "array", "items": {"type": "object"}},
+    },
+}
+
+
+def _app_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, AppError)
+    body: dict[str, Any] = {"detail": exc.message}
+    if exc.extra is not None:
+        body["errors"] = exc.extra
+    return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
+
+
+def _request_validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = [
+        {
+            "field": ".".join(str(p) for p in err["loc"][1:]) or str(err["loc"][0]),
+            "location": str(err["loc"][0]),
+            "message": str(err["msg"]),
+        }
+        for err in exc.errors()
+    ]
+    return JSONResponse({"detail": "The request is invalid", "errors": errors}, status_code=422)
+
+
+def _custom_openapi(app: FastAPI) -> dict[str, Any]:
+    if app.openapi_schema:
+        return app.openapi_schema
+    schema = get_openapi(title=app.title, version=app.version, routes=app.routes)
+    doc = DatasetDocument.model_json_schema(ref_template="#/components/schemas/{model}")
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    components.update(doc.pop("$defs", {}))
+    components["DatasetDocument"] = doc
+    # Every 422 has the application's shape (see _request_validation_error and ValidationFailed),
+    # not FastAPI's default one; the contract must say what the API really returns.
+    components["ErrorResponse"] = ERROR_RESPONSE
+    components.pop("HTTPValidationError", None)
+    components.pop("ValidationError", None)
+    for operations in schema.get("paths", {}).values():
+        for operation in operations.values():
+            response = operation.get("responses", {}).get("422")
+            if response is not None:
+                response["content"] = {
+                    "application/json": {"schema": {"$ref": "#/components/schemas/ErrorResponse"}}
+                }
+    app.openapi_schema = schema
+    return schema
+
+
+def create_app() -> FastAPI:
+    settings = get_settings()
+    app = FastAPI(
+        title="Service retention",
+        version="0.1.0",
+        description="Due service invitations, the contact-centre queue and service-funnel reports.",
+    )
+    install_log_redaction()
+    # Added last runs first: the body limit, then the origin check, then the headers on the way out.
+    app.add_middleware(SecurityHeaders, hsts=settings.secure_cookies)
+    app.add_middleware(SameOriginWrites, trusted_origins=settings.trusted_origins)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
+    app.add_exception_handler(AppError, _app_error)
+    app.add_exception_handler(RequestValidationError, _request_validation_error)
+    app.include_router(health_router)
+    app.include_router(auth_router, prefix=API_PREFIX)
+    app.include_router(api_keys_router, prefix=API_PREFIX)
+    app.include_router(import_router, prefix=API_PREFIX)
+    app.include_router(privacy_router, prefix=API_PREFIX)
+    app.include_router(audit_router, prefix=API_PREFIX)
+    check_declarations(app, prefix="/api")  # deny by default: every /api route declares access
+    app.openapi = lambda: _custom_openapi(app)  # type: ignore[method-assign]
+    return app
+
+
+app = create_app()

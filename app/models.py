@@ -1,0 +1,50 @@
+"""Every table module, imported in dependency order so Alembic and tests see the whole schema."""
+
+import app.db  # noqa: F401 - sets the naming convention before any table is defined
+from app.audit.models import AuditEvent
+from app.auth.models import ApiKey, User, UserDealer, UserSession
+from app.call.models import Appointment, CallAttempt, CallTask, Disposition, Invitation
+from app.customer.models import Customer, CustomerPhone
+from app.dealer.models import Dealer, DealerGroup
+from app.invitation.models import NightlyRun, SeasonalCampaign
+from app.security.models import RateLimitCounter
+from app.vehicle.models import (
+    OdometerReading,
+    Ownership,
+    RecallCampaign,
+    RecallVehicle,
+    RepairOrder,
+    RepairOrderLine,
+    ServicePlan,
+    Vehicle,
+    Warranty,
+)
+
+__all__ = [
+    "ApiKey",
+    "Appointment",
+    "AuditEvent",
+    "CallAttempt",
+    "CallTask",
+    "Customer",
+    "CustomerPhone",
+    "Dealer",
+    "DealerGroup",
+    "Disposition",
+    "Invitation",
+    "NightlyRun",
+    "OdometerReading",
+    "RateLimitCounter",
+    "Ownership",
+    "RecallCampaign",
+    "RecallVehicle",
+    "RepairOrder",
+    "RepairOrderLine",
+    "SeasonalCampaign",
+    "ServicePlan",
+    "User",
+    "UserDealer",
+    "UserSession",
+    "Vehicle",
+    "Warranty",
+]

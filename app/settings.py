@@ -1,0 +1,71 @@
+"""Deployment settings, read from the environment (prefix ``RETENTION_``) or ``.env``.
+
+Only deployment facts live here. Business rules (intervals, lead days, holdout share...) are
+dealer data in the database, overridable per dealer through the dataset's ``settings`` object.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_SQLITE_PATH = Path("var") / "retention.sqlite3"
+PLACEHOLDER_SECRET = "change-me"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="RETENTION_", env_file=".env", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "development"
+    database_url: str = Field(
+        default=f"sqlite:///{DEFAULT_SQLITE_PATH.as_posix()}",
+        description="SQLAlchemy URL; PostgreSQL: postgresql+psycopg://user@host/db",
+    )
+    secret_key: SecretStr = SecretStr(PLACEHOLDER_SECRET)
+    # Pool sizing for PostgreSQL; SQLite uses one connection per thread.
+    db_pool_size: int = 10
+    db_max_overflow: int = 20
+    sqlite_busy_timeout_ms: int = 10_000
+    max_request_bytes: int = 64 * 1024 * 1024
+    log_level: str = "INFO"
+    # Security (docs/security.md).
+    session_idle_minutes: int = Field(default=30, gt=0)
+    session_absolute_hours: int = Field(default=12, gt=0)
+    login_limit_per_account: int = Field(default=5, gt=0, description="failed or not, per minute")
+    login_limit_per_address: int = Field(default=20, gt=0, description="per client address/min")
+    import_limit_per_minute: int = Field(default=30, gt=0, description="per user or API key")
+    # Extra origins allowed to send unsafe requests with the session cookie (the app's own origin
+    # always is), e.g. ["https://retention.example.com"] behind a proxy that rewrites Host.
+    trusted_origins: list[str] = Field(default_factory=list)
+    inactive_customer_years: int = Field(default=6, gt=0)
+
+    @model_validator(mode="after")
+    def _refuse_placeholder_secrets(self) -> Settings:
+        if self.environment == "production" and (
+            self.secret_key.get_secret_value() == PLACEHOLDER_SECRET
+            or len(self.secret_key.get_secret_value()) < 32
+        ):
+            raise ValueError(
+                "RETENTION_SECRET_KEY must be set to a random value of at least 32 characters "
+                "in production; generate one with: "
+                "python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+            )
+        return self
+
+    @property
+    def secure_cookies(self) -> bool:
+        """Cookies are ``Secure`` (and HSTS is sent) everywhere but on a developer's loopback."""
+        return self.environment == "production"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,277 @@
+"""Benchmark the nightly run (DESIGN §7) against one bare read of the same inputs.
+
+    python benchmarks/nightly.py --vehicles 100000 --db sqlite
+    python benchmarks/nightly.py --vehicles 1000000 --db postgresql --workers 2
+
+1. Setup (not timed, in its own process): a fresh scratch database (SQLite: ``var/``; PostgreSQL:
+   ``retention_bench_nightly`` on 127.0.0.1, user postgres), migrated, filled by the demo
+   generator.
+2. Measure (in a second process, so its memory is the run's alone):
+   * ``input_read_seconds``: the statements the run uses to read the engine's inputs, without the
+     chunking, per dealer (vehicles, ownerships, warranties, repair orders with the service flag
+     aggregated in SQL, odometer readings, recalls, appointments, customers with the valid-phone
+     flag) plus the customer-pay revenue per group — PostgreSQL ``COPY (SELECT ...) TO STDOUT``,
+     SQLite a plain fetch of every row;
+   * ``seconds``: the full nightly run of every dealer (value segments, invitations, call tasks);
+   * the run again for the same date: ``rerun_rows_written`` must be 0;
+   * ``peak_rss_mb``: the largest sum of the resident memory of this process and its worker
+     processes, sampled every 100 ms.
+
+The last stdout line is one JSON object with the figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+AS_OF = date(2026, 11, 20)
+PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1/postgres"
+PG_NAME = "retention_bench_nightly"
+
+
+def database_url(db: str) -> str:
+    if db == "sqlite":
+        return f"sqlite:///{ROOT / 'var' / 'bench_nightly.sqlite3'}"
+    return f"postgresql+psycopg://postgres@127.0.0.1/{PG_NAME}"
+
+
+def setup(db: str, vehicles: int, seed: int) -> None:
+    from sqlalchemy import create_engine, text
+
+    from app.db import build_engine
+    from app.demo.generator import load_demo
+    from app.migrations import upgrade_to_head
+
+    url = database_url(db)
+    if db == "sqlite":
+        path = ROOT / "var" / "bench_nightly.sqlite3"
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(path) + suffix).unlink(missing_ok=True)
+    else:
+        admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{PG_NAME}" WITH (FORCE)'))
+            conn.execute(text(f'CREATE DATABASE "{PG_NAME}"'))
+        admin.dispose()
+    upgrade_to_head(url)
+    engine = build_engine(url)
+    started = time.perf_counter()
+    summary = load_demo(engine, vehicles=vehicles, seed=seed, as_of=AS_OF)
+    engine.dispose()
+    print(
+        f"setup: {summary.vehicles} vehicles, {summary.repair_orders} repair orders in "
+        f"{time.perf_counter() - started:.1f} s",
+        file=sys.stderr,
+    )
+
+
+def reset(db: str) -> None:
+    """Forget a previous run's results, so that a reused database is measured like a fresh one."""
+    from sqlalchemy import text
+
+    from app.db import build_engine
+
+    engine = build_engine(database_url(db))
+    with engine.begin() as conn:
+        for table in ("invitation", "call_task", "nightly_run"):
+            conn.execute(text(f"DELETE FROM {table}"))
+        conn.execute(text("UPDATE customer SET value_segment = 'standard'"))
+    engine.dispose()
+
+
+class MemorySampler(threading.Thread):
+    """Peak of (this process + its descendants) resident memory, from /proc."""
+
+    def __init__(self) -> None:
+        super().__init__(daemon=True)
+        self.peak_kb = 0
+        self.running = True
+
+    @staticmethod
+    def _tree_rss_kb(root: int) -> int:
+        parents: dict[int, int] = {}
+        rss: dict[int, int] = {}
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                with open(f"/proc/{entry}/status") as handle:
+                    fields = dict(line.split(":", 1) for line in handle if ":" in line)
+            except OSError:
+                continue
+            pid = int(entry)
+            parents[pid] = int(fields.get("PPid", "0").strip())
+            rss[pid] = int(fields.get("VmRSS", "0 kB").split()[0])
+        total = 0
+        for pid, kb in rss.items():
+            cursor = pid
+            while cursor and cursor != root:
+                cursor = parents.get(cursor, 0)
+            if cursor == root:
+                total += kb
+        return total
+
+    def run(self) -> None:
+        root = os.getpid()
+        while self.running:
+            self.peak_kb = max(self.peak_kb, self._tree_rss_kb(root))
+            time.sleep(0.1)
+
+
+def bare_read(url: str) -> tuple[float, int]:
+    """Seconds and rows (SQLite) or bytes (PostgreSQL) of one bare read of the run's inputs."""
+    from sqlalchemy import literal, select
+    from sqlmodel import Session
+
+    from app.db import build_engine
+    from app.invitation.repository import InvitationRepository, _cus, _own, _phone, _veh
+    from invitations import add_months
+
+    engine = build_engine(url)
+    dialect = engine.dialect
+    with Session(engine) as session:
+        repo = InvitationRepository(session)
+        dealers = repo.dealers()
+        statements: list[Any] = []
+        for dealer in dealers:
+            statements += repo.chunk_input_statements(
+                dealer_id=dealer.id, lo=0, hi=2**31 - 1, today=AS_OF
+            ).values()
+            valid_phone = (
+                select(literal(1))
+                .where(_phone.c.customer_id == _cus.c.id, _phone.c.is_valid)
+                .exists()
+            )
+            statements.append(
+                select(
+                    _cus.c.id,
+                    _cus.c.marketing_calls,
+                    _cus.c.do_not_call,
+                    _cus.c.status,
+                    _cus.c.value_segment,
+                    _cus.c.tyre_hotel,
+                    valid_phone,
+                ).where(
+                    _cus.c.id.in_(
+                        select(_own.c.customer_id)
+                        .join(_veh, _veh.c.id == _own.c.vehicle_id)
+                        .where(_veh.c.dealer_id == dealer.id)
+                    )
+                )
+            )
+        groups = sorted({d.group_id for d in dealers})
+        revenue = [
+            repo.customer_pay_revenue_statement(
+                group_id=g, since=add_months(AS_OF, -24), today=AS_OF
+            )
+            for g in groups
+        ]
+    sqls = [
+        str(s.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
+        for s in statements + revenue
+    ]
+    raw = engine.raw_connection()
+    volume = 0
+    started = time.perf_counter()
+    try:
+        cursor = raw.cursor()
+        for sql in sqls:
+            if dialect.name == "postgresql":
+                with cursor.copy(f"COPY ({sql}) TO STDOUT") as copy:  # type: ignore[attr-defined]
+                    for block in copy:
+                        volume += len(block)
+            else:
+                volume += len(cursor.execute(sql).fetchall())
+        elapsed = time.perf_counter() - started
+    finally:
+        raw.close()
+        engine.dispose()
+    return elapsed, volume
+
+
+def measure(db: str, vehicles: int, workers: int) -> dict[str, Any]:
+    from sqlmodel import Session
+
+    from app.db import build_engine
+    from app.invitation import service as invitation_service
+
+    url = database_url(db)
+    input_seconds, volume = bare_read(url)
+    engine = build_engine(url)
+    sampler = MemorySampler()
+    sampler.start()
+    started = time.perf_counter()
+    with Session(engine) as session:
+        first = invitation_service.run_nightly(session, as_of=AS_OF, workers=workers)
+    seconds = time.perf_counter() - started
+    sampler.running = False
+    sampler.join()
+    started = time.perf_counter()
+    with Session(engine) as session:
+        second = invitation_service.run_nightly(session, as_of=AS_OF, workers=workers)
+    rerun_seconds = time.perf_counter() - started
+    engine.dispose()
+    return {
+        "vehicles": sum(s.vehicles for s in first),
+        "requested_vehicles": vehicles,
+        "db": db,
+        "workers": workers,
+        "seconds": round(seconds, 2),
+        "input_read_seconds": round(input_seconds, 2),
+        "input_read_volume": volume,
+        "ratio": round(seconds / input_seconds, 2),
+        "peak_rss_mb": round(sampler.peak_kb / 1024, 1),
+        "rows_written": sum(s.rows_written for s in first),
+        "invitations": sum(s.invitations_inserted for s in first),
+        "call_tasks": sum(s.tasks_inserted for s in first),
+        "rerun_seconds": round(rerun_seconds, 2),
+        "rerun_rows_written": sum(s.rows_written for s in second),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--vehicles", type=int, default=100_000)
+    parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("--workers", type=int, default=2, help="evaluation processes")
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument(
+        "--reuse", action="store_true", help="skip the setup (the scratch database exists)"
+    )
+    parser.add_argument("--phase", choices=("all", "setup", "reset", "measure"), default="all")
+    args = parser.parse_args()
+    if args.phase == "setup":
+        setup(args.db, args.vehicles, args.seed)
+        return
+    if args.phase == "reset":
+        reset(args.db)
+        return
+    if args.phase == "measure":
+        print(json.dumps(measure(args.db, args.vehicles, args.workers)))
+        return
+    common = [f"--vehicles={args.vehicles}", f"--db={args.db}", f"--seed={args.seed}"]
+    phase = "--phase=reset" if args.reuse else "--phase=setup"
+    subprocess.run([sys.executable, __file__, phase, *common], check=True)
+    result = subprocess.run(
+        [sys.executable, __file__, "--phase=measure", f"--workers={args.workers}", *common],
+        check=True,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    print(result.stdout.strip().splitlines()[-1])
+
+
+if __name__ == "__main__":
+    main()

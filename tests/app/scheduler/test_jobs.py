@@ -1,0 +1,92 @@
+"""The scheduler: one 02:00 job per dealer time zone, and one job run at job level."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.cron import CronTrigger
+from sqlalchemy import Engine, func, select, update
+
+from app.dataset.service import import_dataset
+from app.db import build_engine, session_scope
+from app.migrations import upgrade_to_head
+from app.models import CallTask, Dealer, Invitation
+from app.scheduler import jobs
+from tests.app.invitation.dataset import nightly_dataset
+from tests.conftest import drop_database, fresh_database_url
+
+
+@pytest.fixture
+def engine_with_data(backend: str, tmp_path: Path) -> Iterator[Engine]:
+    url = fresh_database_url(backend, str(tmp_path))
+    upgrade_to_head(url)
+    engine = build_engine(url)
+    with session_scope(engine) as session:
+        doc = nightly_dataset()
+        second = dict(doc["dealers"][0], code="HEL9", country="FI", time_zone="Europe/Helsinki")
+        doc["dealers"].append(second)
+        import_dataset(session, doc)
+    yield engine
+    engine.dispose()
+    drop_database(url)
+
+
+def test_one_two_oclock_job_per_dealer_time_zone(engine_with_data: Engine) -> None:
+    scheduler = jobs.build_scheduler(blocking=False, engine=engine_with_data)
+
+    nightly = {j.id: j for j in scheduler.get_jobs() if j.id.startswith(jobs.JOB_PREFIX)}
+
+    assert isinstance(scheduler, BackgroundScheduler)
+    assert set(nightly) == {"nightly:Europe/Helsinki", "nightly:Europe/Prague"}
+    for zone_name, job in ((j.args[0], j) for j in nightly.values()):
+        trigger = job.trigger
+        assert isinstance(trigger, CronTrigger)
+        assert str(trigger.timezone) == zone_name
+        fields = {f.name: str(f) for f in trigger.fields}
+        assert (fields["hour"], fields["minute"]) == ("2", "0")
+        assert job.max_instances == 1
+        assert job.coalesce is True
+        assert job.misfire_grace_time == jobs.MISFIRE_GRACE_SECONDS
+    assert isinstance(
+        jobs.build_scheduler(blocking=True, engine=engine_with_data), BlockingScheduler
+    )
+
+
+def test_a_new_time_zone_gets_its_job_at_the_next_sync(engine_with_data: Engine) -> None:
+    scheduler = jobs.build_scheduler(blocking=False, engine=engine_with_data)
+    with session_scope(engine_with_data) as session:
+        session.execute(
+            update(Dealer).where(Dealer.code == "HEL9").values(time_zone="America/New_York")
+        )
+        session.commit()
+
+    jobs.sync_jobs(scheduler, engine_with_data)
+
+    ids = {j.id for j in scheduler.get_jobs() if j.id.startswith(jobs.JOB_PREFIX)}
+    assert ids == {"nightly:America/New_York", "nightly:Europe/Prague"}
+
+
+def test_the_prague_job_runs_the_prague_dealers_for_their_local_date(
+    engine_with_data: Engine,
+) -> None:
+    # 02:00 in Prague on 20 Nov 2026 is 01:00 UTC.
+    with time_machine.travel(datetime(2026, 11, 20, 1, 0, tzinfo=UTC), tick=False):
+        jobs.run_nightly_for_time_zone("Europe/Prague", engine=engine_with_data)
+        trigger = CronTrigger(hour=2, minute=0, timezone=ZoneInfo("Europe/Prague"))
+        fire = trigger.get_next_fire_time(None, datetime.now(UTC))
+        jobs.run_nightly_for_time_zone("Europe/Prague", engine=engine_with_data)
+
+    assert fire is not None
+    assert fire.astimezone(UTC) == datetime(2026, 11, 20, 1, 0, tzinfo=UTC)
+    with session_scope(engine_with_data) as session:
+        computed = set(session.execute(select(Invitation.computed_on).distinct()).scalars())
+        tasks = session.execute(select(func.count()).select_from(CallTask)).scalar_one()
+    assert computed == {datetime(2026, 11, 20).date()}
+    assert tasks == 3
