@@ -154,6 +154,9 @@ class TestRejection:
             ("ownerships", {"end_date": "2020-01-01"}, "(record)", "before start_date"),
             ("dealers", {"settings": {"lead_dayz": 3}}, "settings.lead_dayz", "unknown setting"),
             ("dealers", {"time_zone": "Europe/Atlantis"}, "time_zone", "time zone"),
+            # Found by fuzzing: a name too long for the file system, and a NUL byte.
+            ("dealers", {"time_zone": "Europe/" + "x" * 300}, "time_zone", "time zone"),
+            ("dealers", {"time_zone": "Europe/Pra\x00gue"}, "time_zone", "time zone"),
             ("appointments", {"status": "maybe"}, "status", "booked"),
             (
                 "recalls",
