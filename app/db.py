@@ -12,7 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, event, text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, SQLModel, create_engine
 
@@ -84,3 +84,23 @@ def session_scope(engine: Engine | None = None) -> Iterator[Session]:
     """A session for jobs and the CLI; the service functions called inside commit themselves."""
     with Session(engine or get_engine()) as session:
         yield session
+
+
+def begin_write(session: Session, lock: str) -> None:
+    """Serialise a read-then-write transaction with the others that take the same ``lock``.
+
+    SQLite: a deferred transaction that reads and then writes fails with "database is locked"
+    when another writer committed in between (the busy timeout cannot help: its snapshot is
+    stale), so the transaction starts with ``BEGIN IMMEDIATE`` and concurrent writers queue behind
+    the busy timeout instead (the lock name is moot: SQLite has one writer). A session already in
+    a transaction (a test's savepoint) is left as it is.
+    PostgreSQL: a transaction-scoped advisory lock named ``lock``, so two imports of overlapping
+    keys run one after the other rather than failing on each other's unique keys.
+    """
+    dialect = session.get_bind().dialect.name
+    if dialect == "sqlite":
+        if not session.in_transaction():
+            session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+        return
+    if dialect == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:lock))"), {"lock": lock})

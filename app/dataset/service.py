@@ -23,6 +23,7 @@ from app.audit import Actor
 from app.dataset.repository import Counts, DatasetRepository, Row, table_of
 from app.dataset.schema import SECTIONS, DatasetDocument
 from app.dataset.validation import DocumentKeys, StoredKeys, parse_document
+from app.db import begin_write
 from app.enums import AppointmentOrigin, DistanceUnit
 from app.errors import Conflict, ValidationFailed
 from app.invitation.repository import InvitationRepository
@@ -103,6 +104,7 @@ def import_dataset(
 
     ``scope=None`` (an administrator of every dealer, the CLI) may write anything.
     """
+    begin_write(session, "dataset-import")  # reads the stored keys, then writes
     repo = DatasetRepository(session)
     source = raw.get("source") if isinstance(raw, dict) else None
     src = source.strip() if isinstance(source, str) else ""

@@ -36,8 +36,8 @@ from sqlalchemy import Engine, func, select
 
 from app.dealer.models import Dealer
 from app.demo import catalogue as cat
-from app.demo.vin import VIN_ALPHABET, model_year_code, vin_weighted_sum
 from app.demo.writer import COLUMNS, Row, RowWriter, open_writer
+from app.vehicle.vin import VIN_ALPHABET, model_year_code, vin_weighted_sum
 
 SOURCE = "demo-dms"
 CHUNK_VEHICLES = 5_000

@@ -20,9 +20,9 @@ from sqlalchemy.engine import make_url
 
 from app.db import build_engine
 from app.demo.generator import DemoSummary, load_demo
-from app.demo.vin import VIN_ALPHABET, check_digit, is_north_american
 from app.demo.writer import COLUMNS
 from app.migrations import upgrade_to_head
+from app.vehicle.vin import VIN_ALPHABET, check_digit, is_north_american
 
 AS_OF = date(2026, 11, 23)
 VEHICLES = 500
