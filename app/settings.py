@@ -10,7 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SQLITE_PATH = Path("var") / "retention.sqlite3"
@@ -52,6 +52,12 @@ class Settings(BaseSettings):
     # always is), e.g. ["https://retention.example.com"] behind a proxy that rewrites Host.
     trusted_origins: list[str] = Field(default_factory=list)
     inactive_customer_years: int = Field(default=6, gt=0)
+
+    @field_validator("metrics_token", mode="after")
+    @classmethod
+    def _empty_token_is_none(cls, value: SecretStr | None) -> SecretStr | None:
+        # An empty RETENTION_METRICS_TOKEN (a compose default) must not admit "Bearer ".
+        return value if value is not None and value.get_secret_value().strip() else None
 
     @model_validator(mode="after")
     def _refuse_placeholder_secrets(self) -> Settings:

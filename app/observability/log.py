@@ -98,8 +98,13 @@ def configure_logging(settings: Settings, *, stream: IO[str] | None = None) -> l
     root.addHandler(handler)
     root.setLevel(settings.log_level.upper())
     # uvicorn installs its own plain-text handlers; one format per process is easier to ship.
-    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+    for name in ("uvicorn", "uvicorn.error"):
         uvicorn_logger = logging.getLogger(name)
         uvicorn_logger.handlers.clear()
         uvicorn_logger.propagate = True
+    # The app writes one access line per request (app.access, with the route and duration);
+    # uvicorn's own would double every line. Without handlers uvicorn skips it altogether.
+    uvicorn_access = logging.getLogger("uvicorn.access")
+    uvicorn_access.handlers.clear()
+    uvicorn_access.propagate = False
     return handler
