@@ -61,7 +61,17 @@ def serve(
     settings = get_settings()
     if settings.is_sqlite and workers > 1:
         raise typer.BadParameter("SQLite serves from one process; use PostgreSQL for --workers > 1")
-    uvicorn.run("app.main:app", host=host, port=port, workers=workers, proxy_headers=True)
+    # Logging is configured by the app (JSON or console, with request ids); the app writes its
+    # own access line per request, so uvicorn's is off.
+    uvicorn.run(
+        "app.main:app",
+        host=host,
+        port=port,
+        workers=workers,
+        proxy_headers=True,
+        log_config=None,
+        access_log=False,
+    )
 
 
 @cli.command()

@@ -65,7 +65,15 @@ def build_engine(url: str, settings: Settings | None = None, **kwargs: Any) -> E
         return engine
     kwargs.setdefault("pool_size", settings.db_pool_size)
     kwargs.setdefault("max_overflow", settings.db_max_overflow)
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    kwargs.setdefault("pool_recycle", settings.db_pool_recycle_seconds)
+    # Checked before use: a connection that died while idle in the pool (a restart, a
+    # terminated backend) is replaced instead of failing the request that draws it.
+    kwargs.setdefault("pool_pre_ping", True)
+    # Statement parameters hold customers' data; in production errors and logs omit them.
+    kwargs.setdefault("hide_parameters", settings.environment == "production")
+    connect_args = {"connect_timeout": settings.db_connect_timeout_seconds}
+    connect_args.update(kwargs.pop("connect_args", {}))
+    return create_engine(url, connect_args=connect_args, **kwargs)
 
 
 @lru_cache

@@ -14,8 +14,12 @@ from app.auth.router import keys_router as api_keys_router
 from app.auth.router import router as auth_router
 from app.dataset.router import router as import_router
 from app.dataset.schema import DatasetDocument
+from app.db_faults import UNAVAILABLE_ERRORS, database_unavailable
 from app.errors import AppError
 from app.health import router as health_router
+from app.observability.log import configure_logging
+from app.observability.middleware import RequestContext
+from app.observability.router import router as metrics_router
 from app.privacy.router import router as privacy_router
 from app.security.access import check_declarations
 from app.security.middleware import BodySizeLimit, SameOriginWrites, SecurityHeaders
@@ -87,13 +91,18 @@ def create_app() -> FastAPI:
         description="Due service invitations, the contact-centre queue and service-funnel reports.",
     )
     install_log_redaction()
+    configure_logging(settings)
     # Added last runs first: the body limit, then the origin check, then the headers on the way out.
     app.add_middleware(SecurityHeaders, hsts=settings.secure_cookies)
     app.add_middleware(SameOriginWrites, trusted_origins=settings.trusted_origins)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
+    app.add_middleware(RequestContext)  # outermost: every answer gets a request id and a timing
     app.add_exception_handler(AppError, _app_error)
+    for error in UNAVAILABLE_ERRORS:
+        app.add_exception_handler(error, database_unavailable)
     app.add_exception_handler(RequestValidationError, _request_validation_error)
     app.include_router(health_router)
+    app.include_router(metrics_router)
     app.include_router(auth_router, prefix=API_PREFIX)
     app.include_router(api_keys_router, prefix=API_PREFIX)
     app.include_router(import_router, prefix=API_PREFIX)

@@ -10,7 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SQLITE_PATH = Path("var") / "retention.sqlite3"
@@ -29,9 +29,19 @@ class Settings(BaseSettings):
     # Pool sizing for PostgreSQL; SQLite uses one connection per thread.
     db_pool_size: int = 10
     db_max_overflow: int = 20
+    # Operations (docs/operations.md): a connect that hangs (a firewalled or failed-over host)
+    # fails after this many seconds, so /readyz and requests answer 503 instead of hanging;
+    # pooled connections are replaced after pool_recycle seconds and checked before each use.
+    db_connect_timeout_seconds: int = Field(default=5, gt=0)
+    db_pool_recycle_seconds: int = Field(default=1800, gt=0)
     sqlite_busy_timeout_ms: int = 10_000
     max_request_bytes: int = 64 * 1024 * 1024
     log_level: str = "INFO"
+    # "json" (one object per line) or "console"; default: console in development, else json.
+    log_format: Literal["json", "console"] | None = None
+    # Who may read /metrics: callers sending "Authorization: Bearer <metrics_token>"; without
+    # a token, only clients on the loopback interface (docs/operations.md).
+    metrics_token: SecretStr | None = None
     # Security (docs/security.md).
     session_idle_minutes: int = Field(default=30, gt=0)
     session_absolute_hours: int = Field(default=12, gt=0)
@@ -42,6 +52,12 @@ class Settings(BaseSettings):
     # always is), e.g. ["https://retention.example.com"] behind a proxy that rewrites Host.
     trusted_origins: list[str] = Field(default_factory=list)
     inactive_customer_years: int = Field(default=6, gt=0)
+
+    @field_validator("metrics_token", mode="after")
+    @classmethod
+    def _empty_token_is_none(cls, value: SecretStr | None) -> SecretStr | None:
+        # An empty RETENTION_METRICS_TOKEN (a compose default) must not admit "Bearer ".
+        return value if value is not None and value.get_secret_value().strip() else None
 
     @model_validator(mode="after")
     def _refuse_placeholder_secrets(self) -> Settings:

@@ -5,6 +5,9 @@ A route declares access with exactly one of::
     caller: Annotated[Principal, Depends(allow(roles={Role.ADMIN}, scopes={ApiScope.READ}))]
     @router.post("/login", dependencies=[Depends(public())])
 
+Routes outside ``/api`` that are not open to everyone declare their own guard here too:
+``metrics_reader`` for Prometheus' ``/metrics``.
+
 ``allow`` authenticates the caller (session cookie, or an API key in ``X-API-Key`` /
 ``Authorization: Bearer``), checks CSRF for cookie requests that change state, checks the role or
 the key's scopes and returns the ``Principal``. The returned callable carries ``access_rule``;
@@ -15,6 +18,7 @@ route has no rule, so forgetting one is impossible.
 from __future__ import annotations
 
 import hmac
+import ipaddress
 import re
 import uuid
 from collections.abc import Callable, Iterable, Iterator
@@ -89,10 +93,48 @@ def public() -> Callable[[], None]:
 
 
 def request_meta(request: Request) -> tuple[str, str | None]:
-    """(request id, client address) for the audit log."""
-    sent = request.headers.get("x-request-id", "")
-    request_id = sent if _REQUEST_ID.match(sent) else uuid.uuid4().hex
+    """(request id, client address) for the audit log; the id is the one the response echoes
+    and the logs carry (app/observability/middleware.py)."""
+    request_id = getattr(request.state, "request_id", None)
+    if not isinstance(request_id, str):
+        sent = request.headers.get("x-request-id", "")
+        request_id = sent if _REQUEST_ID.match(sent) else uuid.uuid4().hex
     return request_id, request.client.host if request.client else None
+
+
+def metrics_reader() -> Callable[..., None]:
+    """Who may read ``/metrics``: with ``RETENTION_METRICS_TOKEN`` set, callers presenting it as
+    ``Authorization: Bearer``; without it, clients on the loopback interface only (a sidecar or
+    a node-local agent). Metrics hold no personal data, but dealer codes and traffic figures
+    are nobody else's business (docs/operations.md)."""
+
+    def guard(request: Request, settings: Annotated[Settings, Depends(get_settings)]) -> None:
+        if settings.metrics_token is not None:
+            scheme, _, sent = request.headers.get("authorization", "").partition(" ")
+            expected = settings.metrics_token.get_secret_value()
+            if scheme.lower() != "bearer" or not hmac.compare_digest(
+                sent.strip().encode("utf-8"), expected.encode("utf-8")
+            ):
+                raise Unauthenticated(
+                    "send the metrics token as 'Authorization: Bearer <RETENTION_METRICS_TOKEN>'",
+                    headers={"WWW-Authenticate": "Bearer"},
+                )
+            return
+        host = request.client.host if request.client else ""
+        if not _is_loopback(host):
+            raise PermissionDenied(
+                "metrics are served to loopback clients only; set RETENTION_METRICS_TOKEN "
+                "to let a remote Prometheus scrape with a bearer token"
+            )
+
+    return guard
+
+
+def _is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _api_key_of(request: Request) -> str | None:
