@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
+from hypothesis import HealthCheck, settings
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
@@ -20,6 +21,11 @@ os.environ.setdefault("RETENTION_ENVIRONMENT", "test")
 
 from app.db import build_engine
 from app.migrations import upgrade_to_head
+
+# Property tests judge correctness, not speed: on a loaded CI machine (two cores shared with the
+# PostgreSQL server) Hypothesis' timing checks would fail tests whose logic is right.
+settings.register_profile("default", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("default")
 
 PG_ENV = "RETENTION_TEST_DATABASE_URL"
 PG_SKIP = (
