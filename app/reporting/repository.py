@@ -32,6 +32,7 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    text,
     true,
     union,
 )
@@ -244,6 +245,10 @@ class ReportingRepository:
         self.session = session
         connection = session.connection()
         self.dialect = connection.dialect.name
+        if self.dialect == "postgresql":
+            # The cohort CTE makes the planner's row estimates (and so its costs) large enough to
+            # trigger JIT compilation, which takes seconds, far longer than the queries run.
+            self.session.execute(text("SET LOCAL jit = off"))
         if self.dialect == "sqlite":
             connection.connection.driver_connection.create_function(  # type: ignore[union-attr]
                 "retention_local_date", 2, _sqlite_local_date, deterministic=True

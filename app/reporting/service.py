@@ -7,7 +7,6 @@ is defined in ``docs/reports.md``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -15,6 +14,8 @@ from typing import Any
 
 from sqlmodel import Session
 
+from app import audit
+from app.audit import Actor
 from app.errors import BadRequest, NotFound
 from app.reporting.repository import DIMENSIONS, FunnelFilter, FunnelRow, ReportingRepository
 from app.security.principal import DealerScope
@@ -637,6 +638,14 @@ def recalls_report(
     return Report(data={"campaigns": rows}, tables=[table])
 
 
-def iter_rows(table: Table) -> Iterator[list[Any]]:
-    yield table.columns
-    yield from table.rows
+def record_export(session: Session, *, name: str, fmt: str, report: Report, actor: Actor) -> None:
+    """Audit an export (DESIGN §8: exports are in the audit log)."""
+    audit.record(
+        session,
+        actor=actor,
+        action="report.export",
+        object_type="report",
+        object_id=name,
+        after={"format": fmt, "rows": len(report.tables[0].rows) if report.tables else 0},
+    )
+    session.commit()
