@@ -216,13 +216,13 @@ def measure(runs: int) -> dict[str, Any]:
 
 
 def main() -> None:
+    global PG_NAME
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--invitations", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--skip-setup", action="store_true", help="reuse the loaded database")
     parser.add_argument("--db-name", default=PG_NAME, help="scratch PostgreSQL database name")
     args = parser.parse_args()
-    global PG_NAME
     PG_NAME = args.db_name
     if not args.skip_setup:
         setup(args.invitations)
