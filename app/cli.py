@@ -17,6 +17,7 @@ from app.db import get_engine, session_scope
 from app.dealer.repository import database_has_dealers
 from app.enums import Role
 from app.errors import AppError, ValidationFailed
+from app.reporting.commands import report_cli
 from app.settings import get_settings
 
 cli = typer.Typer(
@@ -27,6 +28,7 @@ cli = typer.Typer(
     pretty_exceptions_enable=False,
 )
 err = Console(stderr=True, soft_wrap=True)
+cli.add_typer(report_cli, name="report")
 
 
 def _progress() -> Progress:

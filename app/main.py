@@ -21,6 +21,7 @@ from app.observability.log import configure_logging
 from app.observability.middleware import RequestContext
 from app.observability.router import router as metrics_router
 from app.privacy.router import router as privacy_router
+from app.reporting.router import router as reports_router
 from app.security.access import check_declarations
 from app.security.middleware import BodySizeLimit, SameOriginWrites, SecurityHeaders
 from app.security.redaction import install_log_redaction
@@ -108,6 +109,7 @@ def create_app() -> FastAPI:
     app.include_router(import_router, prefix=API_PREFIX)
     app.include_router(privacy_router, prefix=API_PREFIX)
     app.include_router(audit_router, prefix=API_PREFIX)
+    app.include_router(reports_router, prefix=API_PREFIX)
     check_declarations(app, prefix="/api")  # deny by default: every /api route declares access
     app.openapi = lambda: _custom_openapi(app)  # type: ignore[method-assign]
     return app
