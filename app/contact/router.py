@@ -1,0 +1,112 @@
+"""The contact-centre API: next call, leases, outcomes, workshop slots."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Query, Response
+
+from app.contact import service as contact_service
+from app.contact.schemas import (
+    CallCard,
+    LeaseIn,
+    LeasePublic,
+    OutcomeIn,
+    OutcomePublic,
+    SlotsPublic,
+)
+from app.deps import SessionDep
+from app.enums import Role
+from app.model_base import utcnow
+from app.security.access import allow
+from app.security.principal import Principal
+
+router = APIRouter(tags=["contact centre"])
+
+# Agents take calls; supervisors and administrators may too (covering a shift).
+Agent = Annotated[Principal, Depends(allow(roles={Role.AGENT, Role.SUPERVISOR, Role.ADMIN}))]
+Staff = Annotated[
+    Principal, Depends(allow(roles={Role.AGENT, Role.SUPERVISOR, Role.MANAGER, Role.ADMIN}))
+]
+TaskId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+
+
+def get_now() -> datetime:
+    """The request's clock (tests pin it through ``dependency_overrides``)."""
+    return utcnow()
+
+
+Now = Annotated[datetime, Depends(get_now)]
+
+
+@router.post(
+    "/agent/next-call",
+    response_model=CallCard,
+    responses={204: {"description": "Nothing is callable now for the agent's dealers"}},
+)
+def create_next_call(caller: Agent, session: SessionDep, now: Now) -> CallCard | Response:
+    """Claim the highest-priority call task callable now, with a 5-minute lease and its card."""
+    card = contact_service.claim_next(
+        session, agent_id=caller.id, dealer_ids=caller.dealer_ids, now=now, actor=caller.actor
+    )
+    return Response(status_code=204) if card is None else card
+
+
+@router.post(
+    "/call-tasks/{task_id}/lease",
+    response_model=LeasePublic,
+    responses={409: {"description": "The claim token is stale"}},
+)
+def update_lease(
+    task_id: TaskId, body: LeaseIn, caller: Agent, session: SessionDep, now: Now
+) -> LeasePublic:
+    """Renew the lease while the card is open."""
+    return contact_service.renew_lease(
+        session,
+        task_id=task_id,
+        token=body.claim_token,
+        agent_id=caller.id,
+        dealer_ids=caller.dealer_ids,
+        now=now,
+    )
+
+
+@router.post(
+    "/call-tasks/{task_id}/outcome",
+    response_model=OutcomePublic,
+    responses={409: {"description": "Stale claim token, or the booked slot is full"}},
+)
+def create_outcome(
+    task_id: TaskId, body: OutcomeIn, caller: Agent, session: SessionDep, now: Now
+) -> OutcomePublic:
+    """Record the call: disposition, note, callback time or booking, with all their effects."""
+    return contact_service.record_outcome(
+        session,
+        task_id=task_id,
+        body=body,
+        agent_id=caller.id,
+        dealer_ids=caller.dealer_ids,
+        now=now,
+        actor=caller.actor,
+    )
+
+
+@router.get("/dealers/{code}/slots", response_model=SlotsPublic)
+def list_slots(
+    code: Annotated[str, Path(min_length=1, max_length=32)],
+    caller: Staff,
+    session: SessionDep,
+    first: Annotated[date, Query(alias="from")],
+    last: Annotated[date, Query(alias="to")],
+    duration: Annotated[int, Query(ge=15, le=600)] = 60,
+) -> SlotsPublic:
+    """Free workshop slots (dealer-local times) from ``from`` to ``to`` inclusive."""
+    return contact_service.list_slots(
+        session,
+        dealer_code=code,
+        first=first,
+        last=last,
+        duration_minutes=duration,
+        dealer_ids=caller.dealer_ids,
+    )
