@@ -56,6 +56,7 @@ class Candidate:
     country: str | None
     dealer_time_zone: str
     dealer_country: str
+    group_id: int
 
 
 _CANDIDATE_COLUMNS = (
@@ -67,6 +68,7 @@ _CANDIDATE_COLUMNS = (
     _t.c.country,
     _d.c.time_zone.label("dealer_time_zone"),
     _d.c.country.label("dealer_country"),
+    _d.c.group_id,
 )
 
 

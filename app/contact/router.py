@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Response
@@ -97,11 +97,14 @@ def list_slots(
     code: Annotated[str, Path(min_length=1, max_length=32)],
     caller: Staff,
     session: SessionDep,
-    first: Annotated[date, Query(alias="from")],
-    last: Annotated[date, Query(alias="to")],
+    now: Now,
+    first: Annotated[date | None, Query(alias="from", description="default: today")] = None,
+    last: Annotated[date | None, Query(alias="to", description="default: from + 13 days")] = None,
     duration: Annotated[int, Query(ge=15, le=600)] = 60,
 ) -> SlotsPublic:
     """Free workshop slots (dealer-local times) from ``from`` to ``to`` inclusive."""
+    first = first or now.date()
+    last = last or first + timedelta(days=13)
     return contact_service.list_slots(
         session,
         dealer_code=code,

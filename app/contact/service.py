@@ -225,6 +225,8 @@ def claim_next(
     if chosen is None:
         session.commit()
         return None
+    # Seed the group's dispositions inside this write transaction, not in the card's reads.
+    dispositions_of(session, group_id=chosen.group_id)
     token = secrets.token_urlsafe(24)
     expires = now + LEASE
     repo.update_task(

@@ -38,7 +38,7 @@ ROUTES = [(path, route) for path, route in api_routes(create_app()) if path.star
 class World:
     dealer_a: Any
     dealer_b: Any
-    path_values: dict[str, int]
+    path_values: dict[str, Any]
 
 
 # Bodies that succeed for dealer A's callers; `True` when the body names dealer A's objects (so
@@ -60,6 +60,18 @@ BODIES: dict[tuple[str, str], Callable[[World], tuple[dict[str, Any], bool]]] = 
         True,
     ),
 }
+
+
+def _task_of(session: Session, customer_id: int) -> int:
+    from sqlalchemy import select
+
+    from app.models import CallTask
+
+    return int(
+        session.execute(
+            select(CallTask.id).where(CallTask.customer_id == customer_id)  # type: ignore[arg-type]
+        ).scalar_one()
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,7 +158,12 @@ def test_each_route_answers_each_caller_as_its_access_rule_says(
     world = World(
         dealer_a,
         dealer_b,
-        {"customer_id": int(customer.id or 0), "key_id": int(key_row.id or 0)},
+        {
+            "customer_id": int(customer.id or 0),
+            "key_id": int(key_row.id or 0),
+            "task_id": _task_of(session, int(customer.id or 0)),
+            "code": dealer_a.code,
+        },
     )
     params = re.findall(r"{(\w+)}", path)
     missing = [p for p in params if p not in world.path_values]
