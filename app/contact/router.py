@@ -4,20 +4,30 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fastapi import APIRouter, Depends, Path, Query, Response
 
 from app.contact import service as contact_service
+from app.contact import supervisor as supervisor_service
 from app.contact.schemas import (
+    AgentsDayPublic,
+    CallbacksDuePublic,
     CallCard,
+    CampaignIn,
+    CampaignPublic,
     LeaseIn,
     LeasePublic,
     OutcomeIn,
     OutcomePublic,
+    QueueDepthPublic,
+    ReassignIn,
+    ReassignPublic,
     SlotsPublic,
 )
 from app.deps import SessionDep
-from app.enums import Role
+from app.enums import InvitationType, Role
+from app.errors import BadRequest
 from app.model_base import utcnow
 from app.security.access import allow
 from app.security.principal import Principal
@@ -29,6 +39,7 @@ Agent = Annotated[Principal, Depends(allow(roles={Role.AGENT, Role.SUPERVISOR, R
 Staff = Annotated[
     Principal, Depends(allow(roles={Role.AGENT, Role.SUPERVISOR, Role.MANAGER, Role.ADMIN}))
 ]
+Supervisor = Annotated[Principal, Depends(allow(roles={Role.SUPERVISOR, Role.MANAGER, Role.ADMIN}))]
 TaskId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
@@ -112,4 +123,84 @@ def list_slots(
         last=last,
         duration_minutes=duration,
         dealer_ids=caller.dealer_ids,
+    )
+
+
+# Supervision -------------------------------------------------------------------------------
+
+
+@router.get("/supervisor/queue", response_model=QueueDepthPublic)
+def read_queue_depth(caller: Supervisor, session: SessionDep, now: Now) -> QueueDepthPublic:
+    """Open tasks by dealer, reason and status, with how many are callable now."""
+    return supervisor_service.queue_depth(session, dealer_ids=caller.dealer_ids, now=now)
+
+
+@router.get("/supervisor/callbacks", response_model=CallbacksDuePublic)
+def list_callbacks_due(
+    caller: Supervisor,
+    session: SessionDep,
+    now: Now,
+    within_minutes: Annotated[int, Query(ge=0, le=7 * 24 * 60)] = 60,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+) -> CallbacksDuePublic:
+    """Callbacks agreed for before now + ``within_minutes``, the most overdue first."""
+    return supervisor_service.callbacks_due(
+        session,
+        dealer_ids=caller.dealer_ids,
+        now=now,
+        within=timedelta(minutes=within_minutes),
+        limit=limit,
+    )
+
+
+@router.get("/supervisor/agents", response_model=AgentsDayPublic)
+def list_agents_day(
+    caller: Supervisor,
+    session: SessionDep,
+    now: Now,
+    day: Annotated[date | None, Query(description="default: today in time_zone")] = None,
+    time_zone: Annotated[str, Query(max_length=64)] = "UTC",
+) -> AgentsDayPublic:
+    """Calls, contacts and bookings per agent on ``day`` (in ``time_zone``), and tasks held now."""
+    try:
+        zone = ZoneInfo(time_zone)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise BadRequest(f"time_zone: unknown time zone {time_zone!r}") from exc
+    since = datetime.combine(day or now.astimezone(zone).date(), datetime.min.time(), tzinfo=zone)
+    return supervisor_service.agents_day(session, dealer_ids=caller.dealer_ids, since=since)
+
+
+@router.patch("/dealers/{code}/campaigns/{invitation_type}", response_model=CampaignPublic)
+def update_campaign(
+    code: Annotated[str, Path(min_length=1, max_length=32)],
+    invitation_type: InvitationType,
+    body: CampaignIn,
+    caller: Supervisor,
+    session: SessionDep,
+    now: Now,
+) -> CampaignPublic:
+    """Pause or resume a campaign (an invitation type at a dealer), or re-prioritise it."""
+    return supervisor_service.update_campaign(
+        session,
+        dealer_code=code,
+        kind=invitation_type,
+        body=body,
+        dealer_ids=caller.dealer_ids,
+        now=now,
+        actor=caller.actor,
+    )
+
+
+@router.post("/call-tasks/{task_id}/reassign", response_model=ReassignPublic)
+def create_reassignment(
+    task_id: TaskId, body: ReassignIn, caller: Supervisor, session: SessionDep, now: Now
+) -> ReassignPublic:
+    """Give an open task to an agent (a callback reserved for them), or back to the queue."""
+    return supervisor_service.reassign_task(
+        session,
+        task_id=task_id,
+        body=body,
+        dealer_ids=caller.dealer_ids,
+        now=now,
+        actor=caller.actor,
     )

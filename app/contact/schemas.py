@@ -185,3 +185,50 @@ class ReassignIn(_In):
     callback_at: datetime | None = None
 
     _check = field_validator("callback_at")(_aware)
+
+
+class ReassignPublic(BaseModel):
+    task_id: int
+    status: str
+    agent_id: int | None
+    callback_at: datetime | None
+
+
+class QueueDepthRow(BaseModel):
+    dealer: str
+    reason: str
+    status: str
+    tasks: int
+    callable_now: int
+
+
+class QueueDepthPublic(BaseModel):
+    as_of: datetime
+    data: list[QueueDepthRow]
+
+
+class CallbackDuePublic(BaseModel):
+    task_id: int
+    dealer: str
+    callback_at: datetime
+    agent_id: int | None
+    priority: int
+    overdue: bool
+
+
+class CallbacksDuePublic(BaseModel):
+    as_of: datetime
+    data: list[CallbackDuePublic]
+
+
+class AgentDayPublic(BaseModel):
+    agent_id: int
+    attempts: int
+    reached: int
+    booked: int
+    held_now: int
+
+
+class AgentsDayPublic(BaseModel):
+    since: datetime
+    data: list[AgentDayPublic]

@@ -59,6 +59,11 @@ BODIES: dict[tuple[str, str], Callable[[World], tuple[dict[str, Any], bool]]] = 
         {"dealer_id": w.dealer_a.id, "name": "matrix", "scopes": ["read"]},
         True,
     ),
+    ("PATCH", "/api/v1/dealers/{code}/campaigns/{invitation_type}"): lambda w: (
+        {"paused": True},
+        False,
+    ),
+    ("POST", "/api/v1/call-tasks/{task_id}/reassign"): lambda w: ({"agent_id": None}, False),
 }
 
 
@@ -163,6 +168,7 @@ def test_each_route_answers_each_caller_as_its_access_rule_says(
             "key_id": int(key_row.id or 0),
             "task_id": _task_of(session, int(customer.id or 0)),
             "code": dealer_a.code,
+            "invitation_type": "recall",
         },
     )
     params = re.findall(r"{(\w+)}", path)
