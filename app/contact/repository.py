@@ -72,6 +72,19 @@ _CANDIDATE_COLUMNS = (
 )
 
 
+def _paused_campaign() -> Any:
+    """EXISTS a paused campaign control for the task's dealer and primary invitation type."""
+    return (
+        select(literal(1))
+        .where(
+            _cc.c.dealer_id == _t.c.dealer_id,
+            _cc.c.invitation_type == _t.c.primary_type,
+            _cc.c.paused.is_(True),
+        )
+        .exists()
+    )
+
+
 class ContactRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -133,15 +146,7 @@ class ContactRepository:
     ) -> list[Candidate]:
         """The head of the ready queue: callable from ``now``, campaign not paused, by priority
         then longest waiting; rows other agents hold are skipped, not waited for."""
-        paused = (
-            select(literal(1))
-            .where(
-                _cc.c.dealer_id == _t.c.dealer_id,
-                _cc.c.invitation_type == _t.c.primary_type,
-                _cc.c.paused.is_(True),
-            )
-            .exists()
-        )
+        paused = _paused_campaign()
         rows = self.session.execute(
             select(*_CANDIDATE_COLUMNS)
             .join(_d, _d.c.id == _t.c.dealer_id)
@@ -515,7 +520,27 @@ class ContactRepository:
 
     # Dialer --------------------------------------------------------------------------------
 
-    def callable_queue(self, *, dealer_ids: DealerScope, now: datetime, limit: int) -> list[Any]:
+    def callable_queue(
+        self,
+        *,
+        dealer_ids: DealerScope,
+        now: datetime,
+        limit: int,
+        after: tuple[int, int] | None = None,
+    ) -> list[Any]:
+        """One page of the dialer's queue: ready, due, campaign not paused, by priority then id;
+        ``after`` is the (priority, id) of the previous page's last row."""
+        conditions = [
+            _t.c.status == CallTaskStatus.READY.value,
+            or_(_t.c.next_attempt_at.is_(None), _t.c.next_attempt_at <= now),
+            in_scope(_t.c.dealer_id, dealer_ids),
+            ~_paused_campaign(),
+        ]
+        if after is not None:
+            priority, last_id = after
+            conditions.append(
+                or_(_t.c.priority < priority, and_(_t.c.priority == priority, _t.c.id > last_id))
+            )
         return list(
             self.session.execute(
                 select(
@@ -530,12 +555,8 @@ class ContactRepository:
                     _d.c.code,
                 )
                 .join(_d, _d.c.id == _t.c.dealer_id)
-                .where(
-                    _t.c.status == CallTaskStatus.READY.value,
-                    or_(_t.c.next_attempt_at.is_(None), _t.c.next_attempt_at <= now),
-                    in_scope(_t.c.dealer_id, dealer_ids),
-                )
-                .order_by(_t.c.priority.desc(), _t.c.next_attempt_at.asc().nulls_first(), _t.c.id)
+                .where(*conditions)
+                .order_by(_t.c.priority.desc(), _t.c.id)
                 .limit(limit)
             ).all()
         )

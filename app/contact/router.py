@@ -6,8 +6,11 @@ from datetime import date, datetime, timedelta
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from fastapi import APIRouter, Depends, Path, Query, Response
+from fastapi import APIRouter, Body, Depends, Path, Query, Response
+from fastapi.responses import StreamingResponse
 
+from app.auth.models import ApiScope
+from app.contact import dialer as dialer_service
 from app.contact import service as contact_service
 from app.contact import supervisor as supervisor_service
 from app.contact.schemas import (
@@ -40,6 +43,17 @@ Staff = Annotated[
     Principal, Depends(allow(roles={Role.AGENT, Role.SUPERVISOR, Role.MANAGER, Role.ADMIN}))
 ]
 Supervisor = Annotated[Principal, Depends(allow(roles={Role.SUPERVISOR, Role.MANAGER, Role.ADMIN}))]
+# The dialer integration: a supervisor, or a dealer's API key.
+DialerReader = Annotated[
+    Principal,
+    Depends(allow(roles={Role.SUPERVISOR, Role.MANAGER, Role.ADMIN}, scopes={ApiScope.READ})),
+]
+DialerWriter = Annotated[
+    Principal,
+    Depends(
+        allow(roles={Role.SUPERVISOR, Role.MANAGER, Role.ADMIN}, scopes={ApiScope.IMPORT_WRITE})
+    ),
+]
 TaskId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
@@ -203,4 +217,37 @@ def create_reassignment(
         dealer_ids=caller.dealer_ids,
         now=now,
         actor=caller.actor,
+    )
+
+
+# Dialer ------------------------------------------------------------------------------------
+
+
+@router.get(
+    "/dialer/queue.csv",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/csv": {}}, "description": "The callable queue"}},
+)
+def read_dialer_queue(caller: DialerReader, session: SessionDep, now: Now) -> StreamingResponse:
+    """The callable queue for a predictive dialer (columns: see app/contact/dialer.py)."""
+    return StreamingResponse(
+        dialer_service.export_queue(session, dealer_ids=caller.dealer_ids, now=now),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="call-queue.csv"'},
+    )
+
+
+@router.post(
+    "/dialer/results",
+    responses={422: {"description": "Nothing applied; every bad row is listed with its number"}},
+)
+def create_dialer_results(
+    data: Annotated[bytes, Body(media_type="text/csv")],
+    caller: DialerWriter,
+    session: SessionDep,
+    now: Now,
+) -> dict[str, object]:
+    """Apply a dialer's results (dispositions) CSV, all or nothing, with the outcome's effects."""
+    return dialer_service.import_results(
+        session, data=data, dealer_ids=caller.dealer_ids, now=now, actor=caller.actor
     )

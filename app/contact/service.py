@@ -462,17 +462,54 @@ def record_outcome(
     disposition = repo.disposition(row.group_id, body.disposition)
     if disposition is None:
         raise BadRequest(f"disposition: unknown code {body.disposition!r} for this dealer group")
-    if disposition.booked and body.booking is None:
+    result = apply_outcome(
+        session,
+        row=row,
+        disposition=disposition,
+        agent_id=agent_id,
+        now=now,
+        actor=actor,
+        note=body.note,
+        reason=body.reason,
+        callback_at=body.callback_at,
+        phone_id=body.phone_id,
+        vehicle_id=body.vehicle_id,
+        booking=body.booking,
+    )
+    session.commit()
+    return result
+
+
+def apply_outcome(
+    session: Session,
+    *,
+    row: Any,
+    disposition: Disposition,
+    agent_id: int | None,
+    now: datetime,
+    actor: Actor,
+    note: str | None = None,
+    reason: str | None = None,
+    callback_at: datetime | None = None,
+    phone_id: int | None = None,
+    vehicle_id: int | None = None,
+    booking: BookingIn | None = None,
+) -> OutcomePublic:
+    """Record one call on the locked task ``row`` and apply every effect of its disposition,
+    without committing (the agent's outcome and the dialer import share it)."""
+    repo = ContactRepository(session)
+    task_id = int(row.id)
+    if disposition.booked and booking is None:
         raise BadRequest(f"booking: disposition {disposition.code!r} needs a booking")
-    if body.booking is not None and not disposition.booked:
+    if booking is not None and not disposition.booked:
         raise BadRequest(f"booking: disposition {disposition.code!r} does not book")
-    if disposition.callback and body.callback_at is None:
+    if disposition.callback and callback_at is None:
         raise BadRequest("callback_at: a callback needs the agreed time")
     customer = session.get(Customer, row.customer_id)
     assert customer is not None
     assert customer.id is not None
     phones = repo.valid_phones(customer.id)
-    phone = _dialled(phones, body.phone_id)
+    phone = _dialled(phones, phone_id)
     loc = Locale(row.time_zone or row.dealer_time_zone, row.country or row.dealer_country)
     try:
         decision = decide_outcome(
@@ -486,13 +523,12 @@ def record_outcome(
             ),
             now=now,
             window=calling_window_for(loc.country),
-            callback_at=body.callback_at,
+            callback_at=callback_at,
         )
     except ValueError as exc:
         raise BadRequest(f"callback_at: {exc}") from exc
-    note = body.note
-    if body.reason:
-        note = f"[{body.reason}] {note or ''}".strip()
+    if reason:
+        note = f"[{reason}] {note or ''}".strip()
     session.add(
         CallAttempt(
             call_task_id=task_id,
@@ -510,10 +546,8 @@ def record_outcome(
         )
     )
     appointment: Appointment | None = None
-    if body.booking is not None:
-        appointment = _book(
-            session, row=row, customer=customer, booking=body.booking, task_id=task_id
-        )
+    if booking is not None:
+        appointment = _book(session, row=row, customer=customer, booking=booking, task_id=task_id)
     closed_others: list[int] = []
     if decision.invalidate_phone and phone is not None:
         phone.is_valid = False
@@ -528,9 +562,7 @@ def record_outcome(
             after={"is_valid": False},
         )
     if decision.end_ownership:
-        _end_ownership(
-            session, row=row, customer_id=customer.id, vehicle_id=body.vehicle_id, now=now
-        )
+        _end_ownership(session, row=row, customer_id=customer.id, vehicle_id=vehicle_id, now=now)
     if decision.set_do_not_call or decision.closes_as == CallTaskOutcome.DECEASED.value:
         if decision.set_do_not_call:
             before: dict[str, Any] = {"do_not_call": customer.do_not_call}
@@ -598,7 +630,6 @@ def record_outcome(
             "closed_task_ids": closed_others,
         },
     )
-    session.commit()
     return OutcomePublic(
         task_id=task_id,
         status=decision.status.value,
