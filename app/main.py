@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 from app.audit.router import router as audit_router
 from app.auth.router import keys_router as api_keys_router
 from app.auth.router import router as auth_router
+from app.contact.router import router as contact_router
 from app.dataset.router import router as import_router
 from app.dataset.schema import DatasetDocument
 from app.db_faults import UNAVAILABLE_ERRORS, database_unavailable
@@ -110,6 +111,7 @@ def create_app() -> FastAPI:
     app.include_router(privacy_router, prefix=API_PREFIX)
     app.include_router(audit_router, prefix=API_PREFIX)
     app.include_router(reports_router, prefix=API_PREFIX)
+    app.include_router(contact_router, prefix=API_PREFIX)
     check_declarations(app, prefix="/api")  # deny by default: every /api route declares access
     app.openapi = lambda: _custom_openapi(app)  # type: ignore[method-assign]
     return app

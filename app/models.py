@@ -4,6 +4,7 @@ import app.db  # noqa: F401 - sets the naming convention before any table is def
 from app.audit.models import AuditEvent
 from app.auth.models import ApiKey, User, UserDealer, UserSession
 from app.call.models import Appointment, CallAttempt, CallTask, Disposition, Invitation
+from app.contact.models import CampaignControl
 from app.customer.models import Customer, CustomerPhone
 from app.dealer.models import Dealer, DealerGroup
 from app.invitation.models import NightlyRun, SeasonalCampaign
@@ -26,6 +27,7 @@ __all__ = [
     "AuditEvent",
     "CallAttempt",
     "CallTask",
+    "CampaignControl",
     "Customer",
     "CustomerPhone",
     "Dealer",

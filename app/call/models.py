@@ -74,6 +74,10 @@ class Disposition(Timestamped, table=True):
     ends_ownership: bool = False
     counts_as_attempt: bool = True
     retry_after_minutes: int | None = None
+    # A retry lands in another part of the day than the unanswered attempt (no answer).
+    other_part_of_day: bool = Field(
+        default=False, sa_column_kwargs={"server_default": text("false")}
+    )
     closes_as: str | None = Field(default=None, max_length=16)
     sort_order: int = 0
     is_active: bool = Field(default=True, sa_column_kwargs={"server_default": text("true")})
@@ -99,6 +103,21 @@ class CallTask(Timestamped, table=True):
         ),
         Index("ix_call_task_queue", "dealer_id", "status", "priority", "next_attempt_at"),
         Index("ix_call_task_lease_expires_at", "lease_expires_at"),
+        # The agent queue, walked in order by "next call" (app/contact/repository.py). PostgreSQL
+        # only: SQLite cannot reflect an expression index, and sorts its (smaller) queues itself.
+        Index(
+            "ix_call_task_ready_queue",
+            "dealer_id",
+            text("priority DESC"),
+            "next_attempt_at",
+            postgresql_where=text("status = 'ready'"),
+        ).ddl_if(dialect="postgresql"),
+        Index(
+            "ix_call_task_callback_at",
+            "callback_at",
+            sqlite_where=text("status = 'callback'"),
+            postgresql_where=text("status = 'callback'"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -117,6 +136,10 @@ class CallTask(Timestamped, table=True):
     callback_agent_id: int | None = Field(default=None, foreign_key="app_user.id")
     outcome: str | None = Field(default=None, max_length=16)
     closed_at: datetime | None = Field(default=None, sa_type=tz_datetime())
+    # The customer's calling time zone and country (from the phone number, else the dealer's);
+    # filled by the contact centre the first time the task reaches the head of the queue.
+    time_zone: str | None = Field(default=None, max_length=64)
+    country: str | None = Field(default=None, max_length=2)
 
 
 class Invitation(Timestamped, table=True):

@@ -39,6 +39,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.expression import FunctionElement
+from sqlalchemy.sql.visitors import InternalTraversal
 from sqlmodel import Session
 
 from app.models import (
@@ -127,10 +128,18 @@ def _add_days_sqlite(element: AddDays, compiler: Any, **kw: Any) -> str:
 
 
 class PeriodStart(FunctionElement[date]):
-    """The first day of the day / ISO week / month / quarter holding a date expression."""
+    """The first day of the day / ISO week / month / quarter holding a date expression.
+
+    ``grain`` changes the SQL, so it is part of the statement cache key (without it, a query
+    compiled for months would be reused for quarters).
+    """
 
     type = Date()
     inherit_cache = True
+    _traverse_internals = [
+        *FunctionElement._traverse_internals,
+        ("grain", InternalTraversal.dp_string),
+    ]
 
     def __init__(self, day: Any, grain: str) -> None:
         if grain not in ("day", "week", "month", "quarter"):

@@ -38,7 +38,7 @@ ROUTES = [(path, route) for path, route in api_routes(create_app()) if path.star
 class World:
     dealer_a: Any
     dealer_b: Any
-    path_values: dict[str, int]
+    path_values: dict[str, Any]
 
 
 # Bodies that succeed for dealer A's callers; `True` when the body names dealer A's objects (so
@@ -59,6 +59,11 @@ BODIES: dict[tuple[str, str], Callable[[World], tuple[dict[str, Any], bool]]] = 
         {"dealer_id": w.dealer_a.id, "name": "matrix", "scopes": ["read"]},
         True,
     ),
+    ("PATCH", "/api/v1/dealers/{code}/campaigns/{invitation_type}"): lambda w: (
+        {"paused": True},
+        False,
+    ),
+    ("POST", "/api/v1/call-tasks/{task_id}/reassign"): lambda w: ({"agent_id": None}, False),
 }
 
 
@@ -69,6 +74,18 @@ QUERIES: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/reports/retention"): "?from=2025-01-01&to=2026-01-01",
     ("GET", "/api/v1/reports/recalls"): "",
 }
+
+
+def _task_of(session: Session, customer_id: int) -> int:
+    from sqlalchemy import select
+
+    from app.models import CallTask
+
+    return int(
+        session.execute(
+            select(CallTask.id).where(CallTask.customer_id == customer_id)  # type: ignore[arg-type]
+        ).scalar_one()
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,7 +172,13 @@ def test_each_route_answers_each_caller_as_its_access_rule_says(
     world = World(
         dealer_a,
         dealer_b,
-        {"customer_id": int(customer.id or 0), "key_id": int(key_row.id or 0)},
+        {
+            "customer_id": int(customer.id or 0),
+            "key_id": int(key_row.id or 0),
+            "task_id": _task_of(session, int(customer.id or 0)),
+            "code": dealer_a.code,
+            "invitation_type": "recall",
+        },
     )
     params = re.findall(r"{(\w+)}", path)
     missing = [p for p in params if p not in world.path_values]

@@ -1,0 +1,580 @@
+"""All contact-centre queries. The hot paths (claim, outcome) are SQLAlchemy Core statements.
+
+The claim walks the queue with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so concurrent agents
+each lock different rows and never wait for one another; on SQLite the caller's transaction began
+with ``BEGIN IMMEDIATE`` (one writer at a time), where ``FOR UPDATE`` renders as nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, func, insert, literal, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import Session
+
+from app.call.models import Appointment, CallAttempt, CallTask, Disposition, Invitation
+from app.contact.models import CampaignControl
+from app.customer.models import Customer, CustomerPhone
+from app.dealer.models import Dealer
+from app.enums import AppointmentStatus, CallTaskStatus, InvitationStatus
+from app.model_base import utcnow
+from app.security.principal import DealerScope, in_scope
+from app.vehicle.models import Ownership, RepairOrder, RepairOrderLine, Vehicle
+
+_t: Any = CallTask.__table__  # type: ignore[attr-defined]
+_d: Any = Dealer.__table__  # type: ignore[attr-defined]
+_cc: Any = CampaignControl.__table__  # type: ignore[attr-defined]
+_inv: Any = Invitation.__table__  # type: ignore[attr-defined]
+_ph: Any = CustomerPhone.__table__  # type: ignore[attr-defined]
+_disp: Any = Disposition.__table__  # type: ignore[attr-defined]
+_appt: Any = Appointment.__table__  # type: ignore[attr-defined]
+_ca: Any = CallAttempt.__table__  # type: ignore[attr-defined]
+_ro: Any = RepairOrder.__table__  # type: ignore[attr-defined]
+_rol: Any = RepairOrderLine.__table__  # type: ignore[attr-defined]
+_own: Any = Ownership.__table__  # type: ignore[attr-defined]
+_veh: Any = Vehicle.__table__  # type: ignore[attr-defined]
+
+TAKES_CAPACITY = (
+    AppointmentStatus.BOOKED.value,
+    AppointmentStatus.CONFIRMED.value,
+    AppointmentStatus.ARRIVED.value,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    id: int
+    status: str
+    dealer_id: int
+    customer_id: int
+    time_zone: str | None
+    country: str | None
+    dealer_time_zone: str
+    dealer_country: str
+    group_id: int
+
+
+_CANDIDATE_COLUMNS = (
+    _t.c.id,
+    _t.c.status,
+    _t.c.dealer_id,
+    _t.c.customer_id,
+    _t.c.time_zone,
+    _t.c.country,
+    _d.c.time_zone.label("dealer_time_zone"),
+    _d.c.country.label("dealer_country"),
+    _d.c.group_id,
+)
+
+
+def _paused_campaign() -> Any:
+    """EXISTS a paused campaign control for the task's dealer and primary invitation type."""
+    return (
+        select(literal(1))
+        .where(
+            _cc.c.dealer_id == _t.c.dealer_id,
+            _cc.c.invitation_type == _t.c.primary_type,
+            _cc.c.paused.is_(True),
+        )
+        .exists()
+    )
+
+
+class ContactRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    # Queue ---------------------------------------------------------------------------------
+
+    def release_expired_leases(self, *, now: datetime, limit: int = 100) -> int:
+        """Return tasks whose lease has expired to the queue (their token stops working)."""
+        ids = (
+            self.session.execute(
+                select(_t.c.id)
+                .where(_t.c.status == CallTaskStatus.CLAIMED.value, _t.c.lease_expires_at < now)
+                .limit(limit)
+                .with_for_update(skip_locked=True)
+            )
+            .scalars()
+            .all()
+        )
+        if ids:
+            self.session.execute(
+                update(_t)
+                .where(_t.c.id.in_(ids))
+                .values(
+                    status=CallTaskStatus.READY.value,
+                    lease_agent_id=None,
+                    lease_expires_at=None,
+                    claim_token=None,
+                    updated_at=now,
+                )
+            )
+        return len(ids)
+
+    def due_callback(
+        self, *, agent_id: int, dealer_ids: DealerScope, now: datetime, reservation: timedelta
+    ) -> Candidate | None:
+        """The longest-overdue callback this agent may take (reserved ones only by their agent
+        until the reservation ends)."""
+        row = self.session.execute(
+            select(*_CANDIDATE_COLUMNS)
+            .join(_d, _d.c.id == _t.c.dealer_id)
+            .where(
+                _t.c.status == CallTaskStatus.CALLBACK.value,
+                _t.c.callback_at <= now,
+                in_scope(_t.c.dealer_id, dealer_ids),
+                or_(
+                    _t.c.callback_agent_id.is_(None),
+                    _t.c.callback_agent_id == agent_id,
+                    _t.c.callback_at <= now - reservation,
+                ),
+            )
+            .order_by(_t.c.callback_at, _t.c.id)
+            .limit(1)
+            .with_for_update(of=_t, skip_locked=True)
+        ).first()
+        return None if row is None else Candidate(*row)
+
+    def ready_candidates(
+        self, *, dealer_ids: DealerScope, now: datetime, limit: int
+    ) -> list[Candidate]:
+        """The head of the ready queue: callable from ``now``, campaign not paused, by priority
+        then longest waiting; rows other agents hold are skipped, not waited for."""
+        paused = _paused_campaign()
+        rows = self.session.execute(
+            select(*_CANDIDATE_COLUMNS)
+            .join(_d, _d.c.id == _t.c.dealer_id)
+            .where(
+                _t.c.status == CallTaskStatus.READY.value,
+                or_(_t.c.next_attempt_at.is_(None), _t.c.next_attempt_at <= now),
+                in_scope(_t.c.dealer_id, dealer_ids),
+                ~paused,
+            )
+            .order_by(_t.c.priority.desc(), _t.c.next_attempt_at.asc().nulls_first(), _t.c.id)
+            .limit(limit)
+            .with_for_update(of=_t, skip_locked=True)
+        ).all()
+        return [Candidate(*r) for r in rows]
+
+    def primary_numbers(self, customer_ids: Iterable[int]) -> dict[int, str]:
+        """The number to localise each customer by: the primary valid phone, else any valid."""
+        ids = sorted(set(customer_ids))
+        if not ids:
+            return {}
+        rows = self.session.execute(
+            select(_ph.c.customer_id, _ph.c.number)
+            .where(_ph.c.customer_id.in_(ids), _ph.c.is_valid.is_(True))
+            .order_by(_ph.c.customer_id, _ph.c.is_primary.desc(), _ph.c.id)
+        ).all()
+        out: dict[int, str] = {}
+        for customer_id, number in rows:
+            out.setdefault(customer_id, number)
+        return out
+
+    def update_task(self, task_id: int, **values: Any) -> None:
+        values.setdefault("updated_at", utcnow())
+        self.session.execute(update(_t).where(_t.c.id == task_id).values(**values))
+
+    def task_for_update(self, task_id: int, *, dealer_ids: DealerScope) -> Any:
+        """The task row, locked for this transaction, if the caller may see it."""
+        return self.session.execute(
+            select(
+                _t,
+                _d.c.time_zone.label("dealer_time_zone"),
+                _d.c.country.label("dealer_country"),
+                _d.c.group_id,
+            )
+            .join(_d, _d.c.id == _t.c.dealer_id)
+            .where(_t.c.id == task_id, in_scope(_t.c.dealer_id, dealer_ids))
+            .with_for_update(of=_t)
+        ).first()
+
+    # Dispositions --------------------------------------------------------------------------
+
+    def ensure_dispositions(self, group_id: int, defaults: Sequence[dict[str, Any]]) -> None:
+        """Insert the default set for ``group_id``, leaving codes the group already has alone."""
+        if not defaults:
+            return
+        now = utcnow()
+        rows = [{**d, "group_id": group_id, "created_at": now, "updated_at": now} for d in defaults]
+        dialect = self.session.get_bind().dialect.name
+        stmt: Any
+        if dialect == "postgresql":
+            stmt = pg_insert(_disp).values(rows).on_conflict_do_nothing()
+        elif dialect == "sqlite":
+            stmt = sqlite_insert(_disp).values(rows).on_conflict_do_nothing()
+        else:  # pragma: no cover - only the two supported databases
+            stmt = insert(_disp).values(rows)
+        self.session.execute(stmt)
+
+    def has_dispositions(self, group_id: int) -> bool:
+        return bool(
+            self.session.execute(
+                select(literal(1)).where(_disp.c.group_id == group_id).limit(1)
+            ).first()
+        )
+
+    def disposition(self, group_id: int, code: str) -> Disposition | None:
+        return self.session.execute(
+            select(Disposition).where(
+                _disp.c.group_id == group_id,
+                _disp.c.code == code,
+                _disp.c.is_active.is_(True),
+            )
+        ).scalar_one_or_none()
+
+    def dispositions(self, group_id: int) -> list[Disposition]:
+        return list(
+            self.session.execute(
+                select(Disposition)
+                .where(_disp.c.group_id == group_id)
+                .order_by(_disp.c.sort_order, _disp.c.code)
+            ).scalars()
+        )
+
+    # Outcome effects -----------------------------------------------------------------------
+
+    def first_attempt_at(self, task_id: int) -> datetime | None:
+        at = self.session.execute(
+            select(func.min(_ca.c.started_at)).where(_ca.c.call_task_id == task_id)
+        ).scalar()
+        return at
+
+    def valid_phones(self, customer_id: int) -> list[CustomerPhone]:
+        return list(
+            self.session.execute(
+                select(CustomerPhone)
+                .where(
+                    _ph.c.customer_id == customer_id,
+                    _ph.c.is_valid.is_(True),
+                )
+                .order_by(_ph.c.is_primary.desc(), _ph.c.id)
+            ).scalars()
+        )
+
+    def open_task_ids(self, customer_id: int) -> list[int]:
+        return list(
+            self.session.execute(
+                select(_t.c.id).where(
+                    _t.c.customer_id == customer_id, _t.c.status != CallTaskStatus.CLOSED.value
+                )
+            ).scalars()
+        )
+
+    def close_tasks(self, task_ids: Sequence[int], *, outcome: str, now: datetime) -> None:
+        if not task_ids:
+            return
+        self.session.execute(
+            update(_t)
+            .where(_t.c.id.in_(task_ids))
+            .values(
+                status=CallTaskStatus.CLOSED.value,
+                outcome=outcome,
+                closed_at=now,
+                lease_agent_id=None,
+                lease_expires_at=None,
+                claim_token=None,
+                updated_at=now,
+            )
+        )
+        self.session.execute(
+            update(_inv)
+            .where(
+                _inv.c.call_task_id.in_(task_ids),
+                _inv.c.status.in_((InvitationStatus.QUEUED.value, InvitationStatus.DUE.value)),
+            )
+            .values(status=InvitationStatus.CLOSED.value, updated_at=now)
+        )
+
+    def end_ownership(self, *, customer_id: int, vehicle_id: int, on: date) -> int:
+        result: Any = self.session.execute(
+            update(Ownership)
+            .where(
+                _own.c.customer_id == customer_id,
+                _own.c.vehicle_id == vehicle_id,
+                _own.c.end_date.is_(None),
+                _own.c.start_date <= on,
+            )
+            .values(end_date=on, updated_at=utcnow())
+        )
+        return int(result.rowcount or 0)
+
+    def close_vehicle_invitations(self, *, task_id: int, vehicle_id: int, now: datetime) -> None:
+        self.session.execute(
+            update(_inv)
+            .where(_inv.c.call_task_id == task_id, _inv.c.vehicle_id == vehicle_id)
+            .values(status=InvitationStatus.CLOSED.value, updated_at=now)
+        )
+
+    # Workshop ------------------------------------------------------------------------------
+
+    def lock_dealer(self, dealer_id: int) -> Dealer | None:
+        """The dealer row, locked: bookings of one dealer are serialised (never overbooked)."""
+        return self.session.execute(
+            select(Dealer).where(_d.c.id == dealer_id).with_for_update()
+        ).scalar_one_or_none()
+
+    def dealer_by_code(self, code: str, *, dealer_ids: DealerScope) -> Dealer | None:
+        return self.session.execute(
+            select(Dealer).where(_d.c.code == code, in_scope(_d.c.id, dealer_ids))
+        ).scalar_one_or_none()
+
+    def bookings(
+        self, dealer_id: int, *, start: datetime, end: datetime
+    ) -> list[tuple[datetime, int]]:
+        rows = self.session.execute(
+            select(_appt.c.slot_start, _appt.c.duration_minutes).where(
+                _appt.c.dealer_id == dealer_id,
+                _appt.c.status.in_(TAKES_CAPACITY),
+                _appt.c.slot_start >= start,
+                _appt.c.slot_start < end,
+            )
+        ).all()
+        return [(r[0], r[1]) for r in rows]
+
+    # The call card -------------------------------------------------------------------------
+
+    def customer(self, customer_id: int) -> Customer | None:
+        return self.session.get(Customer, customer_id)
+
+    def phones(self, customer_id: int) -> list[CustomerPhone]:
+        return self.valid_phones(customer_id)
+
+    def task_invitations(self, task_id: int) -> list[Invitation]:
+        return list(
+            self.session.execute(
+                select(Invitation)
+                .where(
+                    _inv.c.call_task_id == task_id,
+                    _inv.c.status.in_((InvitationStatus.QUEUED.value, InvitationStatus.DUE.value)),
+                )
+                .order_by(_inv.c.priority.desc(), _inv.c.id)
+            ).scalars()
+        )
+
+    def current_vehicles(self, customer_id: int, *, on: date) -> list[Vehicle]:
+        return list(
+            self.session.execute(
+                select(Vehicle)
+                .join(Ownership, _own.c.vehicle_id == _veh.c.id)
+                .where(
+                    _own.c.customer_id == customer_id,
+                    or_(_own.c.end_date.is_(None), _own.c.end_date > on),
+                )
+                .order_by(_veh.c.id)
+                .distinct()
+            ).scalars()
+        )
+
+    def vehicles(self, ids: Iterable[int]) -> list[Vehicle]:
+        wanted = sorted(set(ids))
+        if not wanted:
+            return []
+        return list(self.session.execute(select(Vehicle).where(_veh.c.id.in_(wanted))).scalars())
+
+    def last_visits(self, customer_id: int, *, limit: int = 5) -> list[Any]:
+        total = func.coalesce(func.sum(_rol.c.labor_amount + _rol.c.parts_amount), 0)
+        return list(
+            self.session.execute(
+                select(
+                    _ro.c.id,
+                    _ro.c.vehicle_id,
+                    _ro.c.opened_date,
+                    _ro.c.odometer_in_km,
+                    total.label("total"),
+                )
+                .outerjoin(
+                    RepairOrderLine,
+                    _rol.c.repair_order_id == _ro.c.id,
+                )
+                .where(_ro.c.customer_id == customer_id)
+                .group_by(_ro.c.id)
+                .order_by(_ro.c.opened_date.desc(), _ro.c.id.desc())
+                .limit(limit)
+            ).all()
+        )
+
+    def earlier_attempts(self, customer_id: int, *, limit: int = 10) -> list[Any]:
+        return list(
+            self.session.execute(
+                select(
+                    _ca.c.started_at,
+                    _ca.c.agent_id,
+                    _disp.c.code,
+                    _disp.c.label,
+                    _ca.c.note,
+                )
+                .join(CallTask, _t.c.id == _ca.c.call_task_id)
+                .join(Disposition, _disp.c.id == _ca.c.disposition_id)
+                .where(_t.c.customer_id == customer_id)
+                .order_by(_ca.c.started_at.desc())
+                .limit(limit)
+            ).all()
+        )
+
+    def upcoming_appointments(self, customer_id: int, *, now: datetime) -> list[Appointment]:
+        return list(
+            self.session.execute(
+                select(Appointment)
+                .where(
+                    _appt.c.customer_id == customer_id,
+                    _appt.c.slot_start >= now,
+                    _appt.c.status.in_(TAKES_CAPACITY),
+                )
+                .order_by(_appt.c.slot_start)
+            ).scalars()
+        )
+
+    # Supervisor ----------------------------------------------------------------------------
+
+    def campaign(self, dealer_id: int, kind: str) -> CampaignControl | None:
+        return self.session.execute(
+            select(CampaignControl).where(
+                _cc.c.dealer_id == dealer_id,
+                _cc.c.invitation_type == kind,
+            )
+        ).scalar_one_or_none()
+
+    def shift_priority(self, *, dealer_id: int, kind: str, delta: int, now: datetime) -> int:
+        result: Any = self.session.execute(
+            update(_t)
+            .where(
+                _t.c.dealer_id == dealer_id,
+                _t.c.primary_type == kind,
+                _t.c.status != CallTaskStatus.CLOSED.value,
+            )
+            .values(priority=_t.c.priority + delta, updated_at=now)
+        )
+        return int(result.rowcount or 0)
+
+    def queue_depth(self, *, dealer_ids: DealerScope, now: datetime) -> list[Any]:
+        return list(
+            self.session.execute(
+                select(
+                    _d.c.code,
+                    _t.c.primary_type,
+                    _t.c.status,
+                    func.count().label("tasks"),
+                    func.sum(
+                        and_(
+                            _t.c.status == CallTaskStatus.READY.value,
+                            or_(_t.c.next_attempt_at.is_(None), _t.c.next_attempt_at <= now),
+                        ).cast(_t.c.attempts.type)
+                    ).label("callable_now"),
+                )
+                .join(_d, _d.c.id == _t.c.dealer_id)
+                .where(
+                    _t.c.status != CallTaskStatus.CLOSED.value, in_scope(_t.c.dealer_id, dealer_ids)
+                )
+                .group_by(_d.c.code, _t.c.primary_type, _t.c.status)
+                .order_by(_d.c.code, _t.c.primary_type, _t.c.status)
+            ).all()
+        )
+
+    def callbacks_due(self, *, dealer_ids: DealerScope, until: datetime, limit: int) -> list[Any]:
+        return list(
+            self.session.execute(
+                select(_t.c.id, _d.c.code, _t.c.callback_at, _t.c.callback_agent_id, _t.c.priority)
+                .join(_d, _d.c.id == _t.c.dealer_id)
+                .where(
+                    _t.c.status == CallTaskStatus.CALLBACK.value,
+                    _t.c.callback_at <= until,
+                    in_scope(_t.c.dealer_id, dealer_ids),
+                )
+                .order_by(_t.c.callback_at, _t.c.id)
+                .limit(limit)
+            ).all()
+        )
+
+    def tasks_per_agent(self, *, dealer_ids: DealerScope, since: datetime) -> list[Any]:
+        attempts = (
+            select(
+                _ca.c.agent_id.label("agent_id"),
+                func.count().label("attempts"),
+                func.sum(_disp.c.contact_made.cast(_t.c.attempts.type)).label("reached"),
+                func.sum(_disp.c.booked.cast(_t.c.attempts.type)).label("booked"),
+            )
+            .join(CallTask, _t.c.id == _ca.c.call_task_id)
+            .join(Disposition, _disp.c.id == _ca.c.disposition_id)
+            .where(_ca.c.started_at >= since, in_scope(_t.c.dealer_id, dealer_ids))
+            .group_by(_ca.c.agent_id)
+        )
+        return list(self.session.execute(attempts.order_by("agent_id")).all())
+
+    def held_per_agent(self, *, dealer_ids: DealerScope) -> dict[int, int]:
+        rows = self.session.execute(
+            select(_t.c.lease_agent_id, func.count())
+            .where(
+                _t.c.status == CallTaskStatus.CLAIMED.value,
+                in_scope(_t.c.dealer_id, dealer_ids),
+            )
+            .group_by(_t.c.lease_agent_id)
+        ).all()
+        return {int(a): int(n) for a, n in rows if a is not None}
+
+    # Dialer --------------------------------------------------------------------------------
+
+    def callable_queue(
+        self,
+        *,
+        dealer_ids: DealerScope,
+        now: datetime,
+        limit: int,
+        after: tuple[int, int] | None = None,
+    ) -> list[Any]:
+        """One page of the dialer's queue: ready, due, campaign not paused, by priority then id;
+        ``after`` is the (priority, id) of the previous page's last row."""
+        conditions = [
+            _t.c.status == CallTaskStatus.READY.value,
+            or_(_t.c.next_attempt_at.is_(None), _t.c.next_attempt_at <= now),
+            in_scope(_t.c.dealer_id, dealer_ids),
+            ~_paused_campaign(),
+        ]
+        if after is not None:
+            priority, last_id = after
+            conditions.append(
+                or_(_t.c.priority < priority, and_(_t.c.priority == priority, _t.c.id > last_id))
+            )
+        return list(
+            self.session.execute(
+                select(
+                    _t.c.id,
+                    _t.c.customer_id,
+                    _t.c.priority,
+                    _t.c.primary_type,
+                    _t.c.time_zone,
+                    _t.c.country,
+                    _d.c.time_zone.label("dealer_time_zone"),
+                    _d.c.country.label("dealer_country"),
+                    _d.c.code,
+                )
+                .join(_d, _d.c.id == _t.c.dealer_id)
+                .where(*conditions)
+                .order_by(_t.c.priority.desc(), _t.c.id)
+                .limit(limit)
+            ).all()
+        )
+
+    def reasons(self, task_ids: Sequence[int]) -> dict[int, list[str]]:
+        if not task_ids:
+            return {}
+        rows = self.session.execute(
+            select(_inv.c.call_task_id, _inv.c.type)
+            .where(
+                _inv.c.call_task_id.in_(task_ids),
+                _inv.c.status.in_((InvitationStatus.QUEUED.value, InvitationStatus.DUE.value)),
+            )
+            .order_by(_inv.c.call_task_id, _inv.c.priority.desc(), _inv.c.id)
+        ).all()
+        out: dict[int, list[str]] = {}
+        for task_id, kind in rows:
+            kinds = out.setdefault(task_id, [])
+            if kind not in kinds:
+                kinds.append(kind)
+        return out
