@@ -16,6 +16,8 @@ from app.dataset.router import router as import_router
 from app.dataset.schema import DatasetDocument
 from app.errors import AppError
 from app.health import router as health_router
+from app.invitation.router import catalogue_router
+from app.invitation.router import router as invitation_router
 from app.privacy.router import router as privacy_router
 from app.security.access import check_declarations
 from app.security.middleware import BodySizeLimit, SameOriginWrites, SecurityHeaders
@@ -99,6 +101,8 @@ def create_app() -> FastAPI:
     app.include_router(import_router, prefix=API_PREFIX)
     app.include_router(privacy_router, prefix=API_PREFIX)
     app.include_router(audit_router, prefix=API_PREFIX)
+    app.include_router(invitation_router, prefix=API_PREFIX)
+    app.include_router(catalogue_router, prefix=API_PREFIX)
     check_declarations(app, prefix="/api")  # deny by default: every /api route declares access
     app.openapi = lambda: _custom_openapi(app)  # type: ignore[method-assign]
     return app

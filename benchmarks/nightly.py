@@ -4,7 +4,7 @@
     python benchmarks/nightly.py --vehicles 1000000 --db postgresql --workers 2
 
 1. Setup (not timed, in its own process): a fresh scratch database (SQLite: ``var/``; PostgreSQL:
-   ``retention_bench_nightly`` on 127.0.0.1, user postgres), migrated, filled by the demo
+   ``wt_nightly_bench`` on 127.0.0.1, user postgres), migrated, filled by the demo
    generator.
 2. Measure (in a second process, so its memory is the run's alone):
    * ``input_read_seconds``: the statements the run uses to read the engine's inputs, without the
@@ -38,7 +38,7 @@ sys.path.insert(0, str(ROOT))
 
 AS_OF = date(2026, 11, 20)
 PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1/postgres"
-PG_NAME = "retention_bench_nightly"
+PG_NAME = "wt_nightly_bench"
 
 
 def database_url(db: str) -> str:

@@ -5,33 +5,21 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from app.dataset.service import import_dataset
 from app.enums import Role
 from app.invitation import service as invitation_service
-from app.invitation.router import catalogue_router
-from app.invitation.router import router as invitation_router
 from tests.app.auth.factories import create_dealer, create_user, sign_in, use_session
 from tests.app.conftest import app_on
 from tests.app.invitation.dataset import AS_OF, DEALER, VINS, nightly_dataset
 
 
-def with_routes(application: FastAPI) -> FastAPI:
-    """The app with the invitation routes (until ``create_app`` registers them itself)."""
-    paths = {getattr(r, "path", "") for r in application.routes}
-    if "/api/v1/invitations" not in paths:
-        application.include_router(invitation_router, prefix="/api/v1")
-        application.include_router(catalogue_router, prefix="/api/v1")
-    return application
-
-
 @pytest.fixture
 def admin(session: Session) -> Iterator[TestClient]:
     user = create_user(session, role=Role.ADMIN)
-    with TestClient(with_routes(app_on(session))) as c:
+    with TestClient(app_on(session)) as c:
         yield use_session(c, sign_in(session, user))
 
 
@@ -88,7 +76,7 @@ class TestListInvitations:
     def test_a_user_of_another_dealer_sees_none_of_them(self, session: Session) -> None:
         other = create_dealer(session)
         agent = create_user(session, role=Role.AGENT, dealers=[other])
-        with TestClient(with_routes(app_on(session))) as c:
+        with TestClient(app_on(session)) as c:
             use_session(c, sign_in(session, agent))
             response = c.get("/api/v1/invitations")
 
@@ -165,7 +153,7 @@ class TestCatalogue:
     def test_an_agent_may_not_edit_the_catalogue(self, session: Session) -> None:
         dealer = create_dealer(session)
         agent = create_user(session, role=Role.AGENT, dealers=[dealer])
-        with TestClient(with_routes(app_on(session))) as c:
+        with TestClient(app_on(session)) as c:
             use_session(c, sign_in(session, agent))
             response = c.post(
                 "/api/v1/service-plans",
@@ -177,7 +165,7 @@ class TestCatalogue:
     def test_a_dealer_admin_may_not_change_the_shared_plans(self, session: Session) -> None:
         dealer = create_dealer(session)
         local_admin = create_user(session, role=Role.ADMIN, dealers=[dealer])
-        with TestClient(with_routes(app_on(session))) as c:
+        with TestClient(app_on(session)) as c:
             use_session(c, sign_in(session, local_admin))
             response = c.post(
                 "/api/v1/service-plans",
