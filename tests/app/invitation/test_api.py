@@ -6,8 +6,10 @@ from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlmodel import Session
+from sqlalchemy import select
+from sqlmodel import Session, col
 
+from app.audit.models import AuditEvent
 from app.dataset.service import import_dataset
 from app.enums import Role
 from app.invitation import service as invitation_service
@@ -149,6 +151,39 @@ class TestCatalogue:
         )
 
         assert response.status_code == 422
+        assert response.json()["errors"][0]["field"] == "start_day"
+
+    def test_every_catalogue_change_is_audited(self, admin: TestClient, session: Session) -> None:
+        plan = admin.post(
+            "/api/v1/service-plans",
+            json={"make": "Audit", "model": "*", "interval_months": 12, "interval_km": 15000},
+        ).json()
+        admin.patch(f"/api/v1/service-plans/{plan['id']}", json={"interval_months": 24})
+        admin.delete(f"/api/v1/service-plans/{plan['id']}")
+        campaign = admin.post(
+            "/api/v1/seasonal-campaigns",
+            json={"code": "audit_ac", "kind": "ac_check", "country": "*", "start_month": 4,
+                  "start_day": 15, "end_month": 6, "end_day": 15},
+        ).json()  # fmt: skip
+        admin.patch(f"/api/v1/seasonal-campaigns/{campaign['id']}", json={"enabled": False})
+        admin.delete(f"/api/v1/seasonal-campaigns/{campaign['id']}")
+
+        events = session.execute(
+            select(AuditEvent.action, AuditEvent.object_id, AuditEvent.before, AuditEvent.after)
+            .where(col(AuditEvent.object_type).in_(["service_plan", "seasonal_campaign"]))
+            .order_by(col(AuditEvent.id))
+        ).all()
+        assert [e.action for e in events] == [
+            "service_plan.create",
+            "service_plan.update",
+            "service_plan.delete",
+            "seasonal_campaign.create",
+            "seasonal_campaign.update",
+            "seasonal_campaign.delete",
+        ]
+        assert events[1].before["interval_months"] == 12
+        assert events[1].after["interval_months"] == 24
+        assert events[4].after["enabled"] is False
 
     def test_an_agent_may_not_edit_the_catalogue(self, session: Session) -> None:
         dealer = create_dealer(session)

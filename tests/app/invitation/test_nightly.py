@@ -251,3 +251,18 @@ class TestResume:
 
         assert again[0].skipped
         assert again[0].rows_written == 0
+
+
+class TestWorkers:
+    def test_evaluating_in_worker_processes_gives_the_same_result(self, session: Session) -> None:
+        import_dataset(session, nightly_dataset())
+        run(session, chunk_size=3)
+        serial = outcome(session)
+        session.execute(delete(Invitation))
+        session.execute(delete(CallTask))
+        session.execute(delete(NightlyRun))
+
+        written = run(session, chunk_size=3, workers=2)
+
+        assert written > 0
+        assert outcome(session) == serial
