@@ -7,7 +7,7 @@ or doubled trigger runs it once. A run already completed for the date is skipped
 a time zone that a newly imported dealer brought in, and drops the job of a zone no dealer uses.
 
 * Embedded mode (the default, ``RETENTION_EMBEDDED_SCHEDULER=true``): ``retention serve`` runs
-  ``build_scheduler(blocking=False)`` in its own process (``embedded_scheduler``), one node.
+  ``build_scheduler(blocking=False)`` in a thread of the API's process (``embedded_scheduler``).
 * Its own process (``python -m app.scheduler``, later ``retention scheduler``): ``run_scheduler``
   with a ``BlockingScheduler``; set ``RETENTION_EMBEDDED_SCHEDULER=false`` on the API servers.
   Leadership (a PostgreSQL advisory lock, so that a second scheduler started by mistake stays

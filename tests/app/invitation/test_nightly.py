@@ -182,12 +182,17 @@ class TestNightlyRun:
 class TestRerun:
     def test_running_the_same_date_again_writes_nothing(self, session: Session) -> None:
         import_dataset(session, nightly_dataset())
-        first = run(session)
+        summaries = invitation_service.run_nightly(session, as_of=AS_OF, dealer_code=DEALER)
+        first = sum(s.rows_written for s in summaries)
         before = snapshot(session, Invitation, CallTask, Customer)
+        stored = session.execute(select(func.count()).select_from(Invitation)).scalar_one()
+        tasks = session.execute(select(func.count()).select_from(CallTask)).scalar_one()
 
         second = run(session)
 
         assert first > 0
+        assert summaries[0].invitations_inserted == stored
+        assert summaries[0].tasks_inserted == tasks
         assert second == 0
         assert snapshot(session, Invitation, CallTask, Customer) == before
 
