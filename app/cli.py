@@ -17,6 +17,7 @@ from app.db import get_engine, session_scope
 from app.dealer.repository import database_has_dealers
 from app.enums import Role
 from app.errors import AppError, ValidationFailed
+from app.invitation import commands as invitation_commands
 from app.reporting.commands import report_cli
 from app.settings import get_settings
 
@@ -57,23 +58,27 @@ def serve(
     port: Annotated[int, typer.Option(help="Port to listen on")] = 8000,
     workers: Annotated[int, typer.Option(help="Worker processes (PostgreSQL only)")] = 1,
 ) -> None:
-    """Serve the API and the UI."""
+    """Serve the API and the UI (and, in embedded mode, the scheduler: the nightly run at 02:00
+    in each dealer's time zone; RETENTION_EMBEDDED_SCHEDULER=false turns it off)."""
     import uvicorn
+
+    from app.scheduler.jobs import embedded_scheduler
 
     settings = get_settings()
     if settings.is_sqlite and workers > 1:
         raise typer.BadParameter("SQLite serves from one process; use PostgreSQL for --workers > 1")
     # Logging is configured by the app (JSON or console, with request ids); the app writes its
     # own access line per request, so uvicorn's is off.
-    uvicorn.run(
-        "app.main:app",
-        host=host,
-        port=port,
-        workers=workers,
-        proxy_headers=True,
-        log_config=None,
-        access_log=False,
-    )
+    with embedded_scheduler(settings.embedded_scheduler):
+        uvicorn.run(
+            "app.main:app",
+            host=host,
+            port=port,
+            workers=workers,
+            proxy_headers=True,
+            log_config=None,
+            access_log=False,
+        )
 
 
 @cli.command()
@@ -283,6 +288,10 @@ def anonymise_inactive(
     verb = "would be anonymised" if dry_run else "anonymised"
     print(json.dumps({"years": span, "dry_run": dry_run, "customers": len(ids)}))
     err.print(f"{len(ids)} customer(s) inactive for {span} year(s) {verb}.")
+
+
+cli.command("compute")(invitation_commands.compute)
+cli.command("invitations")(invitation_commands.invitations)
 
 
 def _parse_date(value: str, option: str) -> date:

@@ -18,6 +18,8 @@ from app.dataset.schema import DatasetDocument
 from app.db_faults import UNAVAILABLE_ERRORS, database_unavailable
 from app.errors import AppError
 from app.health import router as health_router
+from app.invitation.router import catalogue_router
+from app.invitation.router import router as invitation_router
 from app.observability.log import configure_logging
 from app.observability.middleware import RequestContext
 from app.observability.router import router as metrics_router
@@ -112,6 +114,8 @@ def create_app() -> FastAPI:
     app.include_router(audit_router, prefix=API_PREFIX)
     app.include_router(reports_router, prefix=API_PREFIX)
     app.include_router(contact_router, prefix=API_PREFIX)
+    app.include_router(invitation_router, prefix=API_PREFIX)
+    app.include_router(catalogue_router, prefix=API_PREFIX)
     check_declarations(app, prefix="/api")  # deny by default: every /api route declares access
     app.openapi = lambda: _custom_openapi(app)  # type: ignore[method-assign]
     return app

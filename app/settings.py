@@ -52,6 +52,9 @@ class Settings(BaseSettings):
     # always is), e.g. ["https://retention.example.com"] behind a proxy that rewrites Host.
     trusted_origins: list[str] = Field(default_factory=list)
     inactive_customer_years: int = Field(default=6, gt=0)
+    # Embedded mode: `retention serve` also runs the scheduler (the nightly run at 02:00 in each
+    # dealer's time zone). Turn it off when the scheduler runs as its own process.
+    embedded_scheduler: bool = True
 
     @field_validator("metrics_token", mode="after")
     @classmethod

@@ -4,7 +4,7 @@
     python benchmarks/nightly.py --vehicles 1000000 --db postgresql --workers 2
 
 1. Setup (not timed, in its own process): a fresh scratch database (SQLite: ``var/``; PostgreSQL:
-   ``retention_bench_nightly`` on 127.0.0.1, user postgres), migrated, filled by the demo
+   ``wt_nightly_bench`` on 127.0.0.1, user postgres), migrated, filled by the demo
    generator.
 2. Measure (in a second process, so its memory is the run's alone):
    * ``input_read_seconds``: the statements the run uses to read the engine's inputs, without the
@@ -15,7 +15,9 @@
    * ``seconds``: the full nightly run of every dealer (value segments, invitations, call tasks);
    * the run again for the same date: ``rerun_rows_written`` must be 0;
    * ``peak_rss_mb``: the largest sum of the resident memory of this process and its worker
-     processes, sampled every 100 ms.
+     processes, sampled every 100 ms;
+   * ``cpu_seconds`` (the run's CPU time, this process and its workers) and ``load_average``:
+     on a shared machine the wall clock also measures the neighbours.
 
 The last stdout line is one JSON object with the figures.
 """
@@ -25,6 +27,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import subprocess
 import sys
 import threading
@@ -38,7 +41,7 @@ sys.path.insert(0, str(ROOT))
 
 AS_OF = date(2026, 11, 20)
 PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1/postgres"
-PG_NAME = "retention_bench_nightly"
+PG_NAME = "wt_nightly_bench"
 
 
 def database_url(db: str) -> str:
@@ -201,6 +204,14 @@ def bare_read(url: str) -> tuple[float, int]:
     return elapsed, volume
 
 
+def _cpu_seconds() -> float:
+    """User + system CPU of this process and its finished children (the evaluation workers):
+    on a shared machine this says how much work the run was, whatever the wall clock."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 def measure(db: str, vehicles: int, workers: int) -> dict[str, Any]:
     from sqlmodel import Session
 
@@ -212,10 +223,12 @@ def measure(db: str, vehicles: int, workers: int) -> dict[str, Any]:
     engine = build_engine(url)
     sampler = MemorySampler()
     sampler.start()
+    cpu_before = _cpu_seconds()
     started = time.perf_counter()
     with Session(engine) as session:
         first = invitation_service.run_nightly(session, as_of=AS_OF, workers=workers)
     seconds = time.perf_counter() - started
+    cpu_seconds = _cpu_seconds() - cpu_before
     sampler.running = False
     sampler.join()
     started = time.perf_counter()
@@ -232,6 +245,8 @@ def measure(db: str, vehicles: int, workers: int) -> dict[str, Any]:
         "input_read_seconds": round(input_seconds, 2),
         "input_read_volume": volume,
         "ratio": round(seconds / input_seconds, 2),
+        "cpu_seconds": round(cpu_seconds, 2),
+        "load_average": round(os.getloadavg()[0], 2),
         "peak_rss_mb": round(sampler.peak_kb / 1024, 1),
         "rows_written": sum(s.rows_written for s in first),
         "invitations": sum(s.invitations_inserted for s in first),

@@ -475,11 +475,11 @@ class InvitationRepository:
         now = _utcnow()
         values = [{**r, "created_at": now, "updated_at": now} for r in rows]
         maker = pg_insert if self.dialect == "postgresql" else sqlite_insert
-        stmt = maker(_inv).on_conflict_do_nothing(index_elements=["dedup_key"])
+        # RETURNING counts the rows really inserted: an executemany's rowcount is -1 on psycopg.
+        stmt = maker(_inv).on_conflict_do_nothing(index_elements=["dedup_key"]).returning(_inv.c.id)
         written = 0
         for part in _chunks(values, 1_000):
-            result = self.session.execute(stmt, list(part))
-            written += max(_rowcount(result), 0)
+            written += len(self.session.execute(stmt, list(part)).all())
         return written
 
     def update_invitations(self, changes: Sequence[tuple[int, dict[str, Any]]]) -> int:

@@ -677,6 +677,21 @@ def _campaign_values(campaign: SeasonalCampaign) -> dict[str, Any]:
 
 
 def _check_campaign(campaign: SeasonalCampaign) -> None:
+    for prefix in ("start", "end"):
+        month, day = getattr(campaign, f"{prefix}_month"), getattr(campaign, f"{prefix}_day")
+        try:
+            date(2024, month, day)  # a leap year: 29 Feb is a valid window bound
+        except ValueError as exc:
+            raise ValidationFailed(
+                "The seasonal campaign is invalid",
+                [
+                    {
+                        "field": f"{prefix}_day",
+                        "location": "body",
+                        "message": f"day {day} does not exist in month {month}",
+                    }
+                ],
+            ) from exc
     try:
         mapping.seasonal_campaign(campaign)
     except ValueError as exc:

@@ -6,19 +6,20 @@ or doubled trigger runs it once. A run already completed for the date is skipped
 ``nightly_run`` table), an interrupted one resumes. Every 15 minutes ``sync_jobs`` adds the job of
 a time zone that a newly imported dealer brought in, and drops the job of a zone no dealer uses.
 
-* Production: ``retention scheduler`` (or ``python -m app.scheduler``) runs a
-  ``BlockingScheduler`` in its own process. On PostgreSQL it first takes a session-level advisory
-  lock on a dedicated connection, so a second scheduler started by mistake waits instead of
-  running the jobs twice.
-* Embedded mode (SQLite): ``retention serve`` starts ``build_scheduler(blocking=False)`` in the
-  same process (one node, so no lock is needed).
+* Embedded mode (the default, ``RETENTION_EMBEDDED_SCHEDULER=true``): ``retention serve`` runs
+  ``build_scheduler(blocking=False)`` in a thread of the API's process (``embedded_scheduler``).
+* Its own process (``python -m app.scheduler``, later ``retention scheduler``): ``run_scheduler``
+  with a ``BlockingScheduler``; set ``RETENTION_EMBEDDED_SCHEDULER=false`` on the API servers.
+  Leadership (a PostgreSQL advisory lock, so that a second scheduler started by mistake stays
+  idle) is not here yet. The jobs are safe to run twice regardless: a completed run is skipped,
+  and every write of a run is an upsert that writes only what differs.
 """
 
 from __future__ import annotations
 
 import logging
-import os
-import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -27,7 +28,7 @@ from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 
 from app.db import get_engine, session_scope
 from app.invitation import service as invitation_service
@@ -39,8 +40,6 @@ NIGHTLY_HOUR = 2
 MISFIRE_GRACE_SECONDS = 3600
 SYNC_MINUTES = 15
 JOB_PREFIX = "nightly:"
-# pg_try_advisory_lock key: "retention scheduler" (any constant the app owns).
-ADVISORY_LOCK_KEY = 0x5245_5445_4E54
 
 
 def run_nightly_for_time_zone(time_zone: str, *, engine: Engine | None = None) -> None:
@@ -105,24 +104,29 @@ def build_scheduler(blocking: bool, *, engine: Engine | None = None) -> BaseSche
     return scheduler
 
 
+@contextmanager
+def embedded_scheduler(
+    enabled: bool, *, engine: Engine | None = None
+) -> Iterator[BaseScheduler | None]:
+    """The scheduler running in the background of this process while the block runs (embedded
+    mode, ``retention serve``); ``None`` and nothing started when ``enabled`` is false."""
+    if not enabled:
+        yield None
+        return
+    scheduler = build_scheduler(blocking=False, engine=engine)
+    scheduler.start()
+    log.info("embedded scheduler started: %d job(s)", len(scheduler.get_jobs()))
+    try:
+        yield scheduler
+    finally:
+        # A nightly run in progress is interrupted; the next start resumes it.
+        scheduler.shutdown(wait=False)
+
+
 def run_scheduler() -> None:
-    """Run the scheduler in this process until interrupted (``retention scheduler``)."""
-    engine = get_engine()
-    lock_connection = None
-    if engine.dialect.name == "postgresql":
-        lock_connection = engine.connect()
-        while not lock_connection.execute(
-            text("SELECT pg_try_advisory_lock(:key)"), {"key": ADVISORY_LOCK_KEY}
-        ).scalar():
-            lock_connection.rollback()
-            log.info("another scheduler holds the lock; waiting (pid %s)", os.getpid())
-            time.sleep(30)
-        lock_connection.commit()
-    scheduler = build_scheduler(blocking=True, engine=engine)
+    """Run the scheduler in this process until interrupted (``python -m app.scheduler``)."""
+    scheduler = build_scheduler(blocking=True, engine=get_engine())
     try:
         scheduler.start()
     except (KeyboardInterrupt, SystemExit):
         pass
-    finally:
-        if lock_connection is not None:
-            lock_connection.close()

@@ -5,33 +5,23 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlmodel import Session
+from sqlalchemy import select
+from sqlmodel import Session, col
 
+from app.audit.models import AuditEvent
 from app.dataset.service import import_dataset
 from app.enums import Role
 from app.invitation import service as invitation_service
-from app.invitation.router import catalogue_router
-from app.invitation.router import router as invitation_router
 from tests.app.auth.factories import create_dealer, create_user, sign_in, use_session
 from tests.app.conftest import app_on
 from tests.app.invitation.dataset import AS_OF, DEALER, VINS, nightly_dataset
 
 
-def with_routes(application: FastAPI) -> FastAPI:
-    """The app with the invitation routes (until ``create_app`` registers them itself)."""
-    paths = {getattr(r, "path", "") for r in application.routes}
-    if "/api/v1/invitations" not in paths:
-        application.include_router(invitation_router, prefix="/api/v1")
-        application.include_router(catalogue_router, prefix="/api/v1")
-    return application
-
-
 @pytest.fixture
 def admin(session: Session) -> Iterator[TestClient]:
     user = create_user(session, role=Role.ADMIN)
-    with TestClient(with_routes(app_on(session))) as c:
+    with TestClient(app_on(session)) as c:
         yield use_session(c, sign_in(session, user))
 
 
@@ -88,7 +78,7 @@ class TestListInvitations:
     def test_a_user_of_another_dealer_sees_none_of_them(self, session: Session) -> None:
         other = create_dealer(session)
         agent = create_user(session, role=Role.AGENT, dealers=[other])
-        with TestClient(with_routes(app_on(session))) as c:
+        with TestClient(app_on(session)) as c:
             use_session(c, sign_in(session, agent))
             response = c.get("/api/v1/invitations")
 
@@ -161,11 +151,44 @@ class TestCatalogue:
         )
 
         assert response.status_code == 422
+        assert response.json()["errors"][0]["field"] == "start_day"
+
+    def test_every_catalogue_change_is_audited(self, admin: TestClient, session: Session) -> None:
+        plan = admin.post(
+            "/api/v1/service-plans",
+            json={"make": "Audit", "model": "*", "interval_months": 12, "interval_km": 15000},
+        ).json()
+        admin.patch(f"/api/v1/service-plans/{plan['id']}", json={"interval_months": 24})
+        admin.delete(f"/api/v1/service-plans/{plan['id']}")
+        campaign = admin.post(
+            "/api/v1/seasonal-campaigns",
+            json={"code": "audit_ac", "kind": "ac_check", "country": "*", "start_month": 4,
+                  "start_day": 15, "end_month": 6, "end_day": 15},
+        ).json()  # fmt: skip
+        admin.patch(f"/api/v1/seasonal-campaigns/{campaign['id']}", json={"enabled": False})
+        admin.delete(f"/api/v1/seasonal-campaigns/{campaign['id']}")
+
+        events = session.execute(
+            select(AuditEvent.action, AuditEvent.object_id, AuditEvent.before, AuditEvent.after)
+            .where(col(AuditEvent.object_type).in_(["service_plan", "seasonal_campaign"]))
+            .order_by(col(AuditEvent.id))
+        ).all()
+        assert [e.action for e in events] == [
+            "service_plan.create",
+            "service_plan.update",
+            "service_plan.delete",
+            "seasonal_campaign.create",
+            "seasonal_campaign.update",
+            "seasonal_campaign.delete",
+        ]
+        assert events[1].before["interval_months"] == 12
+        assert events[1].after["interval_months"] == 24
+        assert events[4].after["enabled"] is False
 
     def test_an_agent_may_not_edit_the_catalogue(self, session: Session) -> None:
         dealer = create_dealer(session)
         agent = create_user(session, role=Role.AGENT, dealers=[dealer])
-        with TestClient(with_routes(app_on(session))) as c:
+        with TestClient(app_on(session)) as c:
             use_session(c, sign_in(session, agent))
             response = c.post(
                 "/api/v1/service-plans",
@@ -177,7 +200,7 @@ class TestCatalogue:
     def test_a_dealer_admin_may_not_change_the_shared_plans(self, session: Session) -> None:
         dealer = create_dealer(session)
         local_admin = create_user(session, role=Role.ADMIN, dealers=[dealer])
-        with TestClient(with_routes(app_on(session))) as c:
+        with TestClient(app_on(session)) as c:
             use_session(c, sign_in(session, local_admin))
             response = c.post(
                 "/api/v1/service-plans",

@@ -9,21 +9,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import typer
 from typer.testing import CliRunner
 
+from app.cli import cli
 from app.dataset.service import import_dataset
 from app.db import get_engine, session_scope
-from app.invitation import commands as invitation_commands
 from app.migrations import upgrade_to_head
 from app.settings import get_settings
 from tests.app.invitation.dataset import DEALER, VINS, nightly_dataset
 from tests.conftest import drop_database, fresh_database_url
-
-# The commands as app/cli.py registers them.
-cli = typer.Typer()
-cli.command("compute")(invitation_commands.compute)
-cli.command("invitations")(invitation_commands.invitations)
 
 
 @pytest.fixture

@@ -182,12 +182,17 @@ class TestNightlyRun:
 class TestRerun:
     def test_running_the_same_date_again_writes_nothing(self, session: Session) -> None:
         import_dataset(session, nightly_dataset())
-        first = run(session)
+        summaries = invitation_service.run_nightly(session, as_of=AS_OF, dealer_code=DEALER)
+        first = sum(s.rows_written for s in summaries)
         before = snapshot(session, Invitation, CallTask, Customer)
+        stored = session.execute(select(func.count()).select_from(Invitation)).scalar_one()
+        tasks = session.execute(select(func.count()).select_from(CallTask)).scalar_one()
 
         second = run(session)
 
         assert first > 0
+        assert summaries[0].invitations_inserted == stored
+        assert summaries[0].tasks_inserted == tasks
         assert second == 0
         assert snapshot(session, Invitation, CallTask, Customer) == before
 
@@ -251,3 +256,18 @@ class TestResume:
 
         assert again[0].skipped
         assert again[0].rows_written == 0
+
+
+class TestWorkers:
+    def test_evaluating_in_worker_processes_gives_the_same_result(self, session: Session) -> None:
+        import_dataset(session, nightly_dataset())
+        run(session, chunk_size=3)
+        serial = outcome(session)
+        session.execute(delete(Invitation))
+        session.execute(delete(CallTask))
+        session.execute(delete(NightlyRun))
+
+        written = run(session, chunk_size=3, workers=2)
+
+        assert written > 0
+        assert outcome(session) == serial

@@ -19,6 +19,7 @@ from app.db import build_engine, session_scope
 from app.migrations import upgrade_to_head
 from app.models import CallTask, Dealer, Invitation
 from app.scheduler import jobs
+from app.settings import Settings
 from tests.app.invitation.dataset import nightly_dataset
 from tests.conftest import drop_database, fresh_database_url
 
@@ -90,3 +91,28 @@ def test_the_prague_job_runs_the_prague_dealers_for_their_local_date(
         tasks = session.execute(select(func.count()).select_from(CallTask)).scalar_one()
     assert computed == {datetime(2026, 11, 20).date()}
     assert tasks == 3
+
+
+def test_embedded_mode_runs_the_nightly_jobs_in_the_background_while_serving(
+    engine_with_data: Engine,
+) -> None:
+    with jobs.embedded_scheduler(True, engine=engine_with_data) as scheduler:
+        assert isinstance(scheduler, BackgroundScheduler)
+        assert scheduler.running
+        ids = {j.id for j in scheduler.get_jobs()}
+        assert {"nightly:Europe/Helsinki", "nightly:Europe/Prague", "sync-jobs"} <= ids
+
+    assert not scheduler.running
+
+
+def test_embedded_mode_turned_off_starts_no_scheduler(engine_with_data: Engine) -> None:
+    with jobs.embedded_scheduler(False, engine=engine_with_data) as scheduler:
+        assert scheduler is None
+
+
+def test_the_embedded_scheduler_is_on_unless_a_setting_turns_it_off(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert Settings().embedded_scheduler is True
+    monkeypatch.setenv("RETENTION_EMBEDDED_SCHEDULER", "false")
+    assert Settings().embedded_scheduler is False

@@ -9,6 +9,7 @@ parameter this file cannot fill, or that declares no rule, fails the test.
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -20,7 +21,9 @@ from sqlmodel import Session
 
 from app.auth.models import ApiScope
 from app.enums import Role
+from app.invitation.models import SeasonalCampaign
 from app.main import create_app
+from app.models import ServicePlan
 from app.security.access import CSRF_HEADER, SESSION_COOKIE, AccessRule, access_rule_of, api_routes
 from tests.app.auth.factories import (
     create_api_key,
@@ -39,6 +42,32 @@ class World:
     dealer_a: Any
     dealer_b: Any
     path_values: dict[str, Any]
+
+
+# Writes to the shared catalogue (no dealer): a dealer-scoped caller whose role the rule admits
+# gets 403, only a platform administrator gets through.
+SHARED = {
+    ("POST", "/api/v1/service-plans"),
+    ("PATCH", "/api/v1/service-plans/{plan_id}"),
+    ("DELETE", "/api/v1/service-plans/{plan_id}"),
+}
+
+
+def _new_service_plan(session: Session) -> int:
+    plan = ServicePlan(make=f"Make{uuid.uuid4().hex[:8]}", model="*", fuel="*",
+                       interval_months=12, interval_km=15_000)  # fmt: skip
+    session.add(plan)
+    session.flush()
+    return int(plan.id or 0)
+
+
+def _new_campaign(session: Session, dealer: Any) -> int:
+    campaign = SeasonalCampaign(code=f"M{uuid.uuid4().hex[:8]}", dealer_id=dealer.id,
+                                kind="ac_check", country="*", start_month=4, start_day=15,
+                                end_month=6, end_day=15)  # fmt: skip
+    session.add(campaign)
+    session.flush()
+    return int(campaign.id or 0)
 
 
 # Bodies that succeed for dealer A's callers; `True` when the body names dealer A's objects (so
@@ -64,6 +93,30 @@ BODIES: dict[tuple[str, str], Callable[[World], tuple[dict[str, Any], bool]]] = 
         False,
     ),
     ("POST", "/api/v1/call-tasks/{task_id}/reassign"): lambda w: ({"agent_id": None}, False),
+    ("POST", "/api/v1/service-plans"): lambda w: (
+        {
+            "make": f"Make{uuid.uuid4().hex[:8]}",
+            "model": "*",
+            "interval_months": 12,
+            "interval_km": 15_000,
+        },
+        False,
+    ),  # fmt: skip
+    ("PATCH", "/api/v1/service-plans/{plan_id}"): lambda w: ({"interval_months": 24}, False),
+    ("POST", "/api/v1/seasonal-campaigns"): lambda w: (
+        {
+            "code": f"M{uuid.uuid4().hex[:8]}",
+            "dealer": w.dealer_a.code,
+            "kind": "ac_check",
+            "country": "*",
+            "start_month": 4,
+            "start_day": 15,
+            "end_month": 6,
+            "end_day": 15,
+        },
+        True,
+    ),  # fmt: skip
+    ("PATCH", "/api/v1/seasonal-campaigns/{campaign_id}"): lambda w: ({"enabled": False}, False),
 }
 
 
@@ -141,13 +194,15 @@ def _admitted(rule: AccessRule, caller: Caller) -> bool:
 
 
 def _expected(
-    rule: AccessRule, caller: Caller, *, has_object: bool, known_body: bool
+    rule: AccessRule, caller: Caller, *, has_object: bool, known_body: bool, shared: bool = False
 ) -> set[int] | str:
     if rule.public:
         return "below 500"
     if caller.role is None and not caller.scopes:
         return {401}
     if not _admitted(rule, caller):
+        return {403}
+    if shared and caller.dealer is not None:
         return {403}
     if caller.dealer == "B" and has_object:
         return {404, 422}
@@ -178,27 +233,34 @@ def test_each_route_answers_each_caller_as_its_access_rule_says(
             "task_id": _task_of(session, int(customer.id or 0)),
             "code": dealer_a.code,
             "invitation_type": "recall",
+            "plan_id": lambda: _new_service_plan(session),
+            "campaign_id": lambda: _new_campaign(session, dealer_a),
         },
     )
     params = re.findall(r"{(\w+)}", path)
     missing = [p for p in params if p not in world.path_values]
     assert not missing, f"add an object of dealer A for path parameter(s) {missing} of {path}"
-    url = path.format(**{p: world.path_values[p] for p in params})
     method = sorted(route.methods)[0]
-    url += QUERIES.get((method, path), "")
-    body, names_a = BODIES.get((method, path), lambda w: (None, False))(world)
-    has_object = bool(params) or names_a
     callers = _callers(session, world)
 
     failures = []
     with TestClient(app_on(session)) as client:
         for caller in callers:
+            values = {p: world.path_values[p] for p in params}
+            url = path.format(**{p: v() if callable(v) else v for p, v in values.items()})
+            url += QUERIES.get((method, path), "")
+            body, names_a = BODIES.get((method, path), lambda w: (None, False))(world)
+            has_object = bool(params) or names_a
             client.cookies.clear()
             if caller.cookie:
                 client.cookies.set(SESSION_COOKIE, caller.cookie)
             response = client.request(method, url, json=body, headers=caller.headers or {})
             want = _expected(
-                rule, caller, has_object=has_object, known_body=body is not None or method == "GET"
+                rule,
+                caller,
+                has_object=has_object,
+                known_body=body is not None or method == "GET",
+                shared=(method, path) in SHARED,
             )
             got = response.status_code
             ok = (
