@@ -30,9 +30,13 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import Engine
 
+from app.contact.jobs import RELEASE_EVERY_SECONDS, release_expired_leases
 from app.db import get_engine, session_scope
 from app.invitation import service as invitation_service
 from app.invitation.repository import InvitationRepository
+from app.model_base import utcnow
+from app.privacy import service as privacy_service
+from app.settings import get_settings
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +61,17 @@ def run_nightly_for_time_zone(time_zone: str, *, engine: Engine | None = None) -
         len(summaries),
         sum(s.rows_written for s in summaries),
     )
+
+
+def anonymise_inactive_customers(*, engine: Engine | None = None) -> int:
+    """The privacy retention job: anonymise customers inactive for the configured years
+    (``RETENTION_INACTIVE_CUSTOMER_YEARS``); the number anonymised."""
+    years = get_settings().inactive_customer_years
+    with session_scope(engine) as session:
+        ids = privacy_service.anonymise_inactive(session, now=utcnow(), years=years)
+    if ids:
+        log.info("anonymised %d customer(s) inactive for %d year(s)", len(ids), years)
+    return len(ids)
 
 
 def time_zones(engine: Engine | None = None) -> list[str]:
@@ -100,6 +115,25 @@ def build_scheduler(blocking: bool, *, engine: Engine | None = None) -> BaseSche
         name="Add the nightly job of new dealer time zones",
         max_instances=1,
         coalesce=True,
+    )
+    scheduler.add_job(
+        release_expired_leases,
+        IntervalTrigger(seconds=RELEASE_EVERY_SECONDS),
+        kwargs={"engine": engine},
+        id="release-leases",
+        name="Return call tasks with expired leases to the queue",
+        max_instances=1,
+        coalesce=True,
+    )
+    scheduler.add_job(
+        anonymise_inactive_customers,
+        CronTrigger(hour=3, minute=30, timezone="UTC"),
+        kwargs={"engine": engine},
+        id="anonymise-inactive",
+        name="Anonymise customers inactive for the configured years",
+        max_instances=1,
+        coalesce=True,
+        misfire_grace_time=MISFIRE_GRACE_SECONDS,
     )
     return scheduler
 

@@ -116,3 +116,18 @@ def test_the_embedded_scheduler_is_on_unless_a_setting_turns_it_off(
     assert Settings().embedded_scheduler is True
     monkeypatch.setenv("RETENTION_EMBEDDED_SCHEDULER", "false")
     assert Settings().embedded_scheduler is False
+
+
+def test_the_lease_release_and_privacy_jobs_are_scheduled_and_run(
+    engine_with_data: Engine,
+) -> None:
+    scheduler = jobs.build_scheduler(blocking=False, engine=engine_with_data)
+
+    by_id = {j.id: j for j in scheduler.get_jobs()}
+
+    assert by_id["release-leases"].max_instances == 1
+    assert by_id["anonymise-inactive"].coalesce is True
+    # The job bodies run against the database: nothing is leased and every imported customer is
+    # recent, so both find nothing to do (and say so with 0, not an error).
+    assert jobs.release_expired_leases(engine=engine_with_data) == 0
+    assert jobs.anonymise_inactive_customers(engine=engine_with_data) == 0
