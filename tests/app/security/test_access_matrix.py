@@ -9,6 +9,7 @@ parameter this file cannot fill, or that declares no rule, fails the test.
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -58,6 +59,26 @@ BODIES: dict[tuple[str, str], Callable[[World], tuple[dict[str, Any], bool]]] = 
     ("POST", "/api/v1/api-keys"): lambda w: (
         {"dealer_id": w.dealer_a.id, "name": "matrix", "scopes": ["read"]},
         True,
+    ),
+    ("PATCH", "/api/v1/auth/me"): lambda w: ({"language": "cs"}, False),
+    ("POST", "/api/v1/users"): lambda w: (
+        {
+            "email": f"matrix-{uuid.uuid4().hex[:8]}@example.test",
+            "display_name": "Matrix",
+            "role": "agent",
+            "password": "a long enough password",
+            "dealer_ids": [w.dealer_a.id],
+        },
+        True,
+    ),
+    ("PATCH", "/api/v1/users/{user_id}"): lambda w: ({"display_name": "Matrix"}, False),
+    ("PATCH", "/api/v1/customers/{customer_id}/consent"): lambda w: (
+        {"marketing_calls": False, "channel": "phone"},
+        False,
+    ),
+    ("PATCH", "/api/v1/dealers/{dealer_id}/settings"): lambda w: (
+        {"workshop_capacity_per_day": 5},
+        False,
     ),
 }
 
@@ -143,10 +164,16 @@ def test_each_route_answers_each_caller_as_its_access_rule_says(
 
     key_row = AuthRepository(session).api_key_by_prefix(key_a[:12])
     assert key_row is not None
+    user_a = create_user(session, role=Role.AGENT, dealers=[dealer_a])
     world = World(
         dealer_a,
         dealer_b,
-        {"customer_id": int(customer.id or 0), "key_id": int(key_row.id or 0)},
+        {
+            "customer_id": int(customer.id or 0),
+            "key_id": int(key_row.id or 0),
+            "user_id": int(user_a.id or 0),
+            "dealer_id": int(dealer_a.id or 0),
+        },
     )
     params = re.findall(r"{(\w+)}", path)
     missing = [p for p in params if p not in world.path_values]
@@ -161,6 +188,8 @@ def test_each_route_answers_each_caller_as_its_access_rule_says(
     with TestClient(app_on(session)) as client:
         for caller in callers:
             client.cookies.clear()
+            if body is not None:  # a fresh body per caller (unique e-mails of new users)
+                body = BODIES[(method, path)](world)[0]
             if caller.cookie:
                 client.cookies.set(SESSION_COOKIE, caller.cookie)
             response = client.request(method, url, json=body, headers=caller.headers or {})
