@@ -430,11 +430,13 @@ def update_user(
     sessions. Administrators cannot demote or deactivate themselves."""
     repo = AuthRepository(session)
     user = _writable_user(repo, user_id, dealer_ids)
-    if user.id == actor.id and (
-        (change.role is not None and change.role != Role(user.role)) or change.is_active is False
-    ):
-        raise Conflict("you cannot change your own role or deactivate yourself")
     linked = repo.linked_dealer_ids([user_id]).get(user_id, [])
+    if user.id == actor.id and (
+        (change.role is not None and change.role != Role(user.role))
+        or change.is_active is False
+        or (change.dealer_ids is not None and change.dealer_ids != linked)
+    ):
+        raise Conflict("you cannot change your own role or dealers, or deactivate yourself")
     before: dict[str, object] = {
         "role": user.role,
         "dealer_ids": linked,

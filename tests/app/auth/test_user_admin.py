@@ -124,6 +124,7 @@ def test_an_admin_cannot_demote_or_deactivate_itself(dealer_admin: TestClient) -
     me = dealer_admin.admin_id  # type: ignore[attr-defined]
     assert dealer_admin.patch(f"/api/v1/users/{me}", json={"role": "agent"}).status_code == 409
     assert dealer_admin.patch(f"/api/v1/users/{me}", json={"is_active": False}).status_code == 409
+    assert dealer_admin.patch(f"/api/v1/users/{me}", json={"dealer_ids": []}).status_code == 409
 
 
 def test_any_user_sets_its_own_language(session: Session, dealers) -> None:
