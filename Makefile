@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 export RETENTION_DATABASE_URL ?= sqlite:///var/retention.sqlite3
 
-.PHONY: run test lint format migrate demo bench clean
+.PHONY: run test lint format migrate demo bench clean messages screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,18 @@ format: $(DEV_STAMP)
 
 migrate: $(STAMP)
 	$(BIN)/retention migrate
+
+## messages: extract the UI's messages, merge them into every catalog, compile (docs/i18n.md)
+messages: $(DEV_STAMP)
+	$(BIN)/pybabel extract -F app/web/babel.cfg -o app/web/locales/messages.pot --no-location \
+		--sort-output --project service-retention --version 0.1.0 .
+	$(BIN)/pybabel update -i app/web/locales/messages.pot -d app/web/locales -D messages \
+		--ignore-obsolete --width 100
+	$(BIN)/pybabel compile -d app/web/locales -D messages --statistics
+
+## screenshots: serve the demo and save PNGs of each page into docs/screenshots/
+screenshots: $(DEV_STAMP)
+	$(BIN)/python docs/screenshots/make.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

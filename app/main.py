@@ -12,10 +12,13 @@ from fastapi.responses import JSONResponse
 from app.audit.router import router as audit_router
 from app.auth.router import keys_router as api_keys_router
 from app.auth.router import router as auth_router
+from app.auth.router import users_router
 from app.contact.router import router as contact_router
+from app.customer.router import router as customer_router
 from app.dataset.router import router as import_router
 from app.dataset.schema import DatasetDocument
 from app.db_faults import UNAVAILABLE_ERRORS, database_unavailable
+from app.dealer.router import router as dealer_router
 from app.errors import AppError
 from app.health import router as health_router
 from app.invitation.router import catalogue_router
@@ -29,6 +32,7 @@ from app.security.access import check_declarations
 from app.security.middleware import BodySizeLimit, SameOriginWrites, SecurityHeaders
 from app.security.redaction import install_log_redaction
 from app.settings import get_settings
+from app.web import install as install_web_ui
 
 API_PREFIX = "/api/v1"
 ERROR_RESPONSE: dict[str, Any] = {
@@ -116,7 +120,11 @@ def create_app() -> FastAPI:
     app.include_router(contact_router, prefix=API_PREFIX)
     app.include_router(invitation_router, prefix=API_PREFIX)
     app.include_router(catalogue_router, prefix=API_PREFIX)
+    app.include_router(users_router, prefix=API_PREFIX)
+    app.include_router(customer_router, prefix=API_PREFIX)
+    app.include_router(dealer_router, prefix=API_PREFIX)
     check_declarations(app, prefix="/api")  # deny by default: every /api route declares access
+    install_web_ui(app)  # pages, /static, HTML error pages; pages are deny-by-default too
     app.openapi = lambda: _custom_openapi(app)  # type: ignore[method-assign]
     return app
 

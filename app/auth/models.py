@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, field_validator
 from pydantic import Field as PydanticField
 from sqlalchemy import Column, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
@@ -139,3 +139,65 @@ class ApiKeyCreated(ApiKeyPublic):
 class ApiKeysPublic(BaseModel):
     data: list[ApiKeyPublic]
     count: int
+
+
+class PreferencesUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    language: str = PydanticField(pattern=r"^(en|cs|fi|uk|ru)$", description="the UI language")
+
+
+class UserAdminPublic(BaseModel):
+    id: int
+    email: str
+    display_name: str
+    role: Role
+    group_id: int | None
+    dealer_ids: list[int] = PydanticField(description="dealers linked one by one (besides a group)")
+    language: str
+    is_active: bool
+
+
+class UsersPublic(BaseModel):
+    data: list[UserAdminPublic]
+    count: int
+    limit: int
+    offset: int
+
+
+class UserCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    email: str = PydanticField(min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")
+    display_name: str = PydanticField(min_length=1, max_length=200)
+    role: Role
+    password: str = PydanticField(min_length=1, max_length=1024)
+    dealer_ids: list[int] = PydanticField(
+        default_factory=list,
+        max_length=200,
+        description="the dealers the user works on; none: a platform administrator (admins only)",
+    )
+    language: str = PydanticField(default="en", pattern=r"^(en|cs|fi|uk|ru)$")
+
+    @field_validator("dealer_ids")
+    @classmethod
+    def _ids(cls, value: list[int]) -> list[int]:
+        if any(not 1 <= v <= 2**31 - 1 for v in value):
+            raise ValueError("dealer ids are positive integers")
+        return sorted(set(value))
+
+
+class UserUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    display_name: str | None = PydanticField(default=None, min_length=1, max_length=200)
+    role: Role | None = None
+    dealer_ids: list[int] | None = PydanticField(default=None, max_length=200)
+    is_active: bool | None = None
+
+    @field_validator("dealer_ids")
+    @classmethod
+    def _ids(cls, value: list[int] | None) -> list[int] | None:
+        if value is not None and any(not 1 <= v <= 2**31 - 1 for v in value):
+            raise ValueError("dealer ids are positive integers")
+        return None if value is None else sorted(set(value))

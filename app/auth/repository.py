@@ -107,3 +107,43 @@ class AuthRepository:
             select(ApiKey).where(*conditions).order_by(col(ApiKey.id)).limit(limit).offset(offset)
         ).scalars()
         return list(rows), int(total)
+
+    # User administration -----------------------------------------------------------------------
+
+    def linked_dealer_ids(self, user_ids: Iterable[int]) -> dict[int, list[int]]:
+        out: dict[int, list[int]] = {}
+        rows = self.session.execute(
+            select(col(UserDealer.user_id), col(UserDealer.dealer_id))
+            .where(col(UserDealer.user_id).in_(list(user_ids)))
+            .order_by(col(UserDealer.dealer_id))
+        )
+        for user_id, dealer_id in rows.tuples():
+            out.setdefault(int(user_id), []).append(int(dealer_id))
+        return out
+
+    def users(self, *, dealer_ids: DealerScope, limit: int, offset: int) -> tuple[list[User], int]:
+        """Users sharing at least one dealer with the scope (every user for a platform admin)."""
+        conditions = []
+        if dealer_ids is not None:
+            scope = sorted(dealer_ids)
+            conditions.append(
+                col(User.id).in_(
+                    select(col(UserDealer.user_id)).where(col(UserDealer.dealer_id).in_(scope))
+                )
+                | col(User.group_id).in_(
+                    select(col(Dealer.group_id)).where(col(Dealer.id).in_(scope))
+                )
+            )
+        total = self.session.execute(
+            select(func.count()).select_from(User).where(*conditions)
+        ).scalar_one()
+        rows = self.session.execute(
+            select(User).where(*conditions).order_by(col(User.email)).limit(limit).offset(offset)
+        ).scalars()
+        return list(rows), int(total)
+
+    def dealers_by_id(self, ids: Iterable[int], *, dealer_ids: DealerScope) -> dict[int, Dealer]:
+        rows = self.session.execute(
+            select(Dealer).where(col(Dealer.id).in_(list(ids)), in_scope(Dealer.id, dealer_ids))
+        )
+        return {int(d.id or 0): d for d in rows.scalars()}

@@ -15,9 +15,14 @@ from app.auth.models import (
     ApiKeyPublic,
     ApiKeysPublic,
     LoginIn,
+    PreferencesUpdate,
     SessionPublic,
     User,
+    UserAdminPublic,
+    UserCreate,
     UserPublic,
+    UsersPublic,
+    UserUpdate,
 )
 from app.deps import AdminUser, AnyUser, SessionDep, SettingsDep
 from app.enums import Role
@@ -177,3 +182,68 @@ def revoke_api_key(
         session, key_id=key_id, actor=caller.actor, dealer_ids=caller.dealer_ids, now=utcnow()
     )
     return _key_public(key)
+
+
+@router.patch("/me", response_model=SessionPublic, responses=UNAUTHENTICATED)
+def update_me(
+    change: PreferencesUpdate,
+    request: Request,
+    caller: AnyUser,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> SessionPublic:
+    """Change the signed-in user's preferences (the UI language)."""
+    user = auth_service.update_preferences(
+        session, user_id=caller.id, change=change, actor=caller.actor
+    )
+    return _session_public(
+        request.cookies.get(SESSION_COOKIE, ""), user, caller.dealer_ids, settings
+    )
+
+
+users_router = APIRouter(prefix="/users", tags=["users"])
+UserId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+USER_NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: {"description": "No such user (or dealer) among your dealers"},
+    **UNAUTHENTICATED,
+}
+
+
+@users_router.get("", response_model=UsersPublic, responses=UNAUTHENTICATED)
+def list_users(
+    caller: AdminUser,
+    session: SessionDep,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
+) -> UsersPublic:
+    """Users sharing a dealer with the administrator (a platform administrator sees all)."""
+    return auth_service.list_users(
+        session, dealer_ids=caller.dealer_ids, limit=limit, offset=offset
+    )
+
+
+@users_router.post(
+    "",
+    response_model=UserAdminPublic,
+    status_code=201,
+    responses={**USER_NOT_FOUND, 409: {"description": "The e-mail is taken"}},
+)
+def create_user(payload: UserCreate, caller: AdminUser, session: SessionDep) -> UserAdminPublic:
+    """Create a user on some of your dealers (audited)."""
+    return auth_service.admin_create_user(
+        session, payload=payload, actor=caller.actor, dealer_ids=caller.dealer_ids
+    )
+
+
+@users_router.patch(
+    "/{user_id}",
+    response_model=UserAdminPublic,
+    responses={**USER_NOT_FOUND, 409: {"description": "You cannot demote or deactivate yourself"}},
+)
+def update_user(
+    user_id: UserId, change: UserUpdate, caller: AdminUser, session: SessionDep
+) -> UserAdminPublic:
+    """Change a user's name, role, dealers or active flag (audited)."""
+    return auth_service.update_user(
+        session, user_id=user_id, change=change, actor=caller.actor, dealer_ids=caller.dealer_ids
+    )

@@ -19,11 +19,21 @@ from sqlmodel import Session
 
 from app import audit
 from app.audit import Actor, ActorType
-from app.auth.models import ApiKey, ApiScope, User, UserSession
+from app.auth.models import (
+    ApiKey,
+    ApiScope,
+    PreferencesUpdate,
+    User,
+    UserAdminPublic,
+    UserCreate,
+    UserSession,
+    UsersPublic,
+    UserUpdate,
+)
 from app.auth.passwords import hash_password, needs_rehash, password_problem, verify_password
 from app.auth.repository import AuthRepository
 from app.enums import Role
-from app.errors import BadRequest, Conflict, NotFound, Unauthenticated
+from app.errors import BadRequest, Conflict, NotFound, Unauthenticated, ValidationFailed
 from app.security.principal import DealerScope
 
 API_KEY_PREFIX = "rk_"
@@ -328,3 +338,162 @@ def authenticate_api_key(session: Session, *, secret: str, now: datetime) -> Api
         key.last_used_at = now
         session.commit()
     return key
+
+
+# User administration and preferences -------------------------------------------------------------
+
+
+def _field_error(field: str, message: str) -> ValidationFailed:
+    return ValidationFailed(message, [{"field": field, "location": "body", "message": message}])
+
+
+def _admin_view(repo: AuthRepository, users: list[User]) -> list[UserAdminPublic]:
+    linked = repo.linked_dealer_ids(int(u.id or 0) for u in users)
+    return [
+        UserAdminPublic(
+            id=int(u.id or 0),
+            email=u.email,
+            display_name=u.display_name,
+            role=Role(u.role),
+            group_id=u.group_id,
+            dealer_ids=linked.get(int(u.id or 0), []),
+            language=u.language,
+            is_active=u.is_active,
+        )
+        for u in users
+    ]
+
+
+def list_users(
+    session: Session, *, dealer_ids: DealerScope, limit: int, offset: int
+) -> UsersPublic:
+    repo = AuthRepository(session)
+    users, total = repo.users(dealer_ids=dealer_ids, limit=limit, offset=offset)
+    return UsersPublic(data=_admin_view(repo, users), count=total, limit=limit, offset=offset)
+
+
+def _writable_user(repo: AuthRepository, user_id: int, dealer_ids: DealerScope) -> User:
+    """A user the administrator may change: every dealer of theirs is in the admin's scope."""
+    user = repo.user(user_id)
+    if user is None:
+        raise NotFound("user not found")
+    if dealer_ids is not None:
+        scope = repo.dealer_ids_of(user)
+        if scope is None or not scope or not scope <= dealer_ids:
+            raise NotFound("user not found")
+    return user
+
+
+def _check_dealers(repo: AuthRepository, ids: list[int], dealer_ids: DealerScope) -> None:
+    found = repo.dealers_by_id(ids, dealer_ids=dealer_ids)
+    missing = [i for i in ids if i not in found]
+    if missing:
+        raise NotFound(f"dealer(s) not found: {', '.join(map(str, missing))}")
+
+
+def admin_create_user(
+    session: Session, *, payload: UserCreate, actor: Actor, dealer_ids: DealerScope
+) -> UserAdminPublic:
+    """A new user on dealers the administrator may see; only a platform administrator creates
+    users without dealers (platform administrators)."""
+    problem = password_problem(payload.password)
+    if problem:
+        raise _field_error("password", problem)
+    repo = AuthRepository(session)
+    if not payload.dealer_ids:
+        if dealer_ids is not None:
+            raise _field_error("dealer_ids", "choose at least one dealer")
+        if payload.role != Role.ADMIN:
+            raise _field_error("dealer_ids", "only an administrator may have no dealers")
+    _check_dealers(repo, payload.dealer_ids, dealer_ids)
+    if repo.user_by_email(payload.email) is not None:
+        raise Conflict(f"a user with e-mail {payload.email.lower()!r} already exists")
+    codes = [d.code for d in repo.dealers_by_id(payload.dealer_ids, dealer_ids=None).values()]
+    user = create_user(
+        session,
+        email=payload.email,
+        display_name=payload.display_name,
+        role=payload.role,
+        password=payload.password,
+        dealers=codes,
+        actor=actor,
+    )
+    user.language = payload.language
+    session.commit()
+    return _admin_view(repo, [user])[0]
+
+
+def update_user(
+    session: Session, *, user_id: int, change: UserUpdate, actor: Actor, dealer_ids: DealerScope
+) -> UserAdminPublic:
+    """Change a user's name, role, dealers or active flag (audited); deactivation ends their
+    sessions. Administrators cannot demote or deactivate themselves."""
+    repo = AuthRepository(session)
+    user = _writable_user(repo, user_id, dealer_ids)
+    linked = repo.linked_dealer_ids([user_id]).get(user_id, [])
+    if user.id == actor.id and (
+        (change.role is not None and change.role != Role(user.role))
+        or change.is_active is False
+        or (change.dealer_ids is not None and change.dealer_ids != linked)
+    ):
+        raise Conflict("you cannot change your own role or dealers, or deactivate yourself")
+    before: dict[str, object] = {
+        "role": user.role,
+        "dealer_ids": linked,
+        "is_active": user.is_active,
+    }
+    if change.dealer_ids is not None:
+        _check_dealers(repo, change.dealer_ids, dealer_ids)
+        role = change.role or Role(user.role)
+        if not change.dealer_ids and user.group_id is None and dealer_ids is not None:
+            raise _field_error("dealer_ids", "choose at least one dealer")
+        if not change.dealer_ids and user.group_id is None and role != Role.ADMIN:
+            raise _field_error("dealer_ids", "only an administrator may have no dealers")
+        repo.set_user_dealers(user_id, change.dealer_ids)
+    if change.role is not None:
+        user.role = change.role.value
+    if change.display_name is not None:
+        user.display_name = change.display_name
+    if change.is_active is not None:
+        user.is_active = change.is_active
+        if not change.is_active:
+            repo.delete_sessions_of(user_id)
+    after = {
+        "role": user.role,
+        "dealer_ids": change.dealer_ids if change.dealer_ids is not None else linked,
+        "is_active": user.is_active,
+    }
+    session.add(user)
+    session.flush()
+    if after != before or change.display_name is not None:
+        audit.record(
+            session,
+            actor=actor,
+            action="user.update",
+            object_type="user",
+            object_id=user_id,
+            before=before,
+            after=after,
+        )
+    session.commit()
+    return _admin_view(repo, [user])[0]
+
+
+def update_preferences(
+    session: Session, *, user_id: int, change: PreferencesUpdate, actor: Actor
+) -> User:
+    user = read_user(session, user_id=user_id)
+    if user.language != change.language:
+        audit.record(
+            session,
+            actor=actor,
+            action="user.preferences",
+            object_type="user",
+            object_id=user_id,
+            before={"language": user.language},
+            after={"language": change.language},
+        )
+        user.language = change.language
+        session.add(user)
+        session.commit()
+    return user

@@ -117,6 +117,26 @@ BODIES: dict[tuple[str, str], Callable[[World], tuple[dict[str, Any], bool]]] = 
         True,
     ),  # fmt: skip
     ("PATCH", "/api/v1/seasonal-campaigns/{campaign_id}"): lambda w: ({"enabled": False}, False),
+    ("PATCH", "/api/v1/auth/me"): lambda w: ({"language": "cs"}, False),
+    ("POST", "/api/v1/users"): lambda w: (
+        {
+            "email": f"matrix-{uuid.uuid4().hex[:8]}@example.test",
+            "display_name": "Matrix",
+            "role": "agent",
+            "password": "a long enough password",
+            "dealer_ids": [w.dealer_a.id],
+        },
+        True,
+    ),
+    ("PATCH", "/api/v1/users/{user_id}"): lambda w: ({"display_name": "Matrix"}, False),
+    ("PATCH", "/api/v1/customers/{customer_id}/consent"): lambda w: (
+        {"marketing_calls": False, "channel": "phone"},
+        False,
+    ),
+    ("PATCH", "/api/v1/dealers/{dealer_id}/settings"): lambda w: (
+        {"workshop_capacity_per_day": 5},
+        False,
+    ),
 }
 
 
@@ -224,6 +244,7 @@ def test_each_route_answers_each_caller_as_its_access_rule_says(
 
     key_row = AuthRepository(session).api_key_by_prefix(key_a[:12])
     assert key_row is not None
+    user_a = create_user(session, role=Role.AGENT, dealers=[dealer_a])
     world = World(
         dealer_a,
         dealer_b,
@@ -235,6 +256,8 @@ def test_each_route_answers_each_caller_as_its_access_rule_says(
             "invitation_type": "recall",
             "plan_id": lambda: _new_service_plan(session),
             "campaign_id": lambda: _new_campaign(session, dealer_a),
+            "user_id": int(user_a.id or 0),
+            "dealer_id": int(dealer_a.id or 0),
         },
     )
     params = re.findall(r"{(\w+)}", path)
@@ -252,6 +275,8 @@ def test_each_route_answers_each_caller_as_its_access_rule_says(
             body, names_a = BODIES.get((method, path), lambda w: (None, False))(world)
             has_object = bool(params) or names_a
             client.cookies.clear()
+            if body is not None:  # a fresh body per caller (unique e-mails of new users)
+                body = BODIES[(method, path)](world)[0]
             if caller.cookie:
                 client.cookies.set(SESSION_COOKIE, caller.cookie)
             response = client.request(method, url, json=body, headers=caller.headers or {})
