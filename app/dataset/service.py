@@ -103,6 +103,68 @@ def import_dataset(
 
     ``scope=None`` (an administrator of every dealer, the CLI) may write anything.
     """
+    try:
+        result = apply_document(session, raw, scope=scope)
+        finish_import(session, result, scope=scope, actor=actor)
+    except IntegrityError as exc:
+        session.rollback()
+        raise Conflict(
+            "The import conflicted with data changed at the same time; nothing was stored. "
+            f"Retry the import. ({exc.orig.__class__.__name__})"
+        ) from exc
+    except BaseException:
+        session.rollback()
+        raise
+    return result
+
+
+def finish_import(
+    session: Session, result: ImportResult, *, scope: ImportScope | None, actor: Actor
+) -> None:
+    """Audit (only when something was written) and commit an import applied by
+    ``apply_document``."""
+    if result.rows_written:
+        # A re-import that changes nothing writes nothing, not even an audit row.
+        audit.record(
+            session,
+            actor=actor,
+            action="dataset.import",
+            object_type="dataset",
+            object_id=result.source[:64],
+            dealer_id=next(iter(scope.dealer_ids))
+            if scope and len(scope.dealer_ids) == 1
+            else None,
+            after={name: c.model_dump() for name, c in result.sections.items()},
+        )
+    session.commit()
+
+
+def merge_results(total: ImportResult | None, part: ImportResult) -> ImportResult:
+    """The counts of two parts of one import added up."""
+    if total is None:
+        return part
+    for name, c in part.sections.items():
+        s = total.sections.setdefault(name, SectionCounts())
+        s.inserted += c.inserted
+        s.updated += c.updated
+        s.unchanged += c.unchanged
+        s.deleted += c.deleted
+    return total
+
+
+def apply_document(
+    session: Session,
+    raw: Any,
+    *,
+    scope: ImportScope | None = None,
+    known: Callable[[StoredKeys], StoredKeys] | None = None,
+) -> ImportResult:
+    """Validate ``raw`` and apply it inside the caller's transaction, without committing;
+    raise ``ValidationFailed`` (nothing of ``raw`` applied) listing every error.
+
+    ``known`` may add keys to those found in the database (a streamed import passes the keys of
+    its earlier, not yet applied, parts so that references to them are not reported twice).
+    """
     repo = DatasetRepository(session)
     source = raw.get("source") if isinstance(raw, dict) else None
     src = source.strip() if isinstance(source, str) else ""
@@ -117,38 +179,14 @@ def import_dataset(
         def load_stored(keys: DocumentKeys) -> StoredKeys:
             return _hide_foreign(repo.load_stored(keys, source=src), codes, foreign)
 
+    loader = load_stored if known is None else (lambda keys: known(load_stored(keys)))
     try:
-        doc = parse_document(raw, load_stored=load_stored)
+        doc = parse_document(raw, load_stored=loader)
     except ValidationFailed as exc:
         raise _rejected(exc.errors + scope_errors) from None
     if scope_errors:
         raise _rejected(scope_errors)
-    try:
-        result = _apply(repo, doc)
-        if result.rows_written:
-            # A re-import that changes nothing writes nothing, not even an audit row.
-            audit.record(
-                session,
-                actor=actor,
-                action="dataset.import",
-                object_type="dataset",
-                object_id=src[:64],
-                dealer_id=next(iter(scope.dealer_ids))
-                if scope and len(scope.dealer_ids) == 1
-                else None,
-                after={name: c.model_dump() for name, c in result.sections.items()},
-            )
-        session.commit()
-    except IntegrityError as exc:
-        session.rollback()
-        raise Conflict(
-            "The import conflicted with data changed at the same time; nothing was stored. "
-            f"Retry the import. ({exc.orig.__class__.__name__})"
-        ) from exc
-    except BaseException:
-        session.rollback()
-        raise
-    return result
+    return _apply(repo, doc)
 
 
 def _rejected(errors: list[dict[str, Any]]) -> ValidationFailed:
