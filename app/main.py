@@ -14,6 +14,8 @@ from app.auth.router import keys_router as api_keys_router
 from app.auth.router import router as auth_router
 from app.dataset.router import router as import_router
 from app.dataset.schema import DatasetDocument
+from app.dms.router import router as dms_router
+from app.dms.router import webhook_router as dms_webhook_router
 from app.errors import AppError
 from app.health import router as health_router
 from app.privacy.router import router as privacy_router
@@ -99,6 +101,8 @@ def create_app() -> FastAPI:
     app.include_router(import_router, prefix=API_PREFIX)
     app.include_router(privacy_router, prefix=API_PREFIX)
     app.include_router(audit_router, prefix=API_PREFIX)
+    app.include_router(dms_router, prefix=API_PREFIX)
+    app.include_router(dms_webhook_router, prefix=API_PREFIX)
     check_declarations(app, prefix="/api")  # deny by default: every /api route declares access
     app.openapi = lambda: _custom_openapi(app)  # type: ignore[method-assign]
     return app

@@ -6,6 +6,13 @@ from app.auth.models import ApiKey, User, UserDealer, UserSession
 from app.call.models import Appointment, CallAttempt, CallTask, Disposition, Invitation
 from app.customer.models import Customer, CustomerPhone
 from app.dealer.models import Dealer, DealerGroup
+from app.dms.models import (
+    AppointmentOutbox,
+    DmsIntegration,
+    DmsRecordVersion,
+    DmsWatermark,
+    DmsWebhookEvent,
+)
 from app.invitation.models import NightlyRun, SeasonalCampaign
 from app.security.models import RateLimitCounter
 from app.vehicle.models import (
@@ -23,6 +30,7 @@ from app.vehicle.models import (
 __all__ = [
     "ApiKey",
     "Appointment",
+    "AppointmentOutbox",
     "AuditEvent",
     "CallAttempt",
     "CallTask",
@@ -31,6 +39,10 @@ __all__ = [
     "Dealer",
     "DealerGroup",
     "Disposition",
+    "DmsIntegration",
+    "DmsRecordVersion",
+    "DmsWatermark",
+    "DmsWebhookEvent",
     "Invitation",
     "NightlyRun",
     "OdometerReading",

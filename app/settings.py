@@ -42,6 +42,12 @@ class Settings(BaseSettings):
     # always is), e.g. ["https://retention.example.com"] behind a proxy that rewrites Host.
     trusted_origins: list[str] = Field(default_factory=list)
     inactive_customer_years: int = Field(default=6, gt=0)
+    # DMS integration (docs/integration.md). Outbound calls (booking webhooks, the pull
+    # connector) may reach only public addresses over https, plus these networks (CIDR, e.g.
+    # ["10.20.0.0/16"]), which may also be reached over plain http.
+    dms_outbound_allow_networks: list[str] = Field(default_factory=list)
+    dms_webhook_window_seconds: int = Field(default=300, gt=0)
+    dms_http_timeout_seconds: float = Field(default=10.0, gt=0)
 
     @model_validator(mode="after")
     def _refuse_placeholder_secrets(self) -> Settings:

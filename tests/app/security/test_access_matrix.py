@@ -19,6 +19,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from app.auth.models import ApiScope
+from app.dms.models import DmsIntegration
 from app.enums import Role
 from app.main import create_app
 from app.security.access import CSRF_HEADER, SESSION_COOKIE, AccessRule, access_rule_of, api_routes
@@ -55,6 +56,7 @@ BODIES: dict[tuple[str, str], Callable[[World], tuple[dict[str, Any], bool]]] = 
         },
         True,
     ),
+    ("PUT", "/api/v1/dms/integrations/{dealer_id}"): lambda w: ({"source": "matrix"}, True),
     ("POST", "/api/v1/api-keys"): lambda w: (
         {"dealer_id": w.dealer_a.id, "name": "matrix", "scopes": ["read"]},
         True,
@@ -142,11 +144,16 @@ def test_each_route_answers_each_caller_as_its_access_rule_says(
     from app.auth.repository import AuthRepository
 
     key_row = AuthRepository(session).api_key_by_prefix(key_a[:12])
+    session.add(DmsIntegration(dealer_id=int(dealer_a.id or 0), source="matrix"))
     assert key_row is not None
     world = World(
         dealer_a,
         dealer_b,
-        {"customer_id": int(customer.id or 0), "key_id": int(key_row.id or 0)},
+        {
+            "customer_id": int(customer.id or 0),
+            "key_id": int(key_row.id or 0),
+            "dealer_id": int(dealer_a.id or 0),
+        },
     )
     params = re.findall(r"{(\w+)}", path)
     missing = [p for p in params if p not in world.path_values]
