@@ -194,6 +194,47 @@ def _import_csv(directory: Path, *, source: str | None, encoding: str | None) ->
     err.print(f"Imported from {result.source}: {result.rows_written} row(s) written.")
 
 
+@cli.command("dms-pull")
+def dms_pull(
+    dealer: Annotated[str | None, typer.Option(help="Only this dealer code")] = None,
+) -> None:
+    """Run the DMS pull connector now (the scheduler runs it every 15 minutes)."""
+    from app.dms.jobs import run_pull_connectors
+
+    runs = run_pull_connectors(dealer_code=dealer)
+    print(
+        json.dumps(
+            [
+                {
+                    "dealer": r.dealer,
+                    "entities": [
+                        {
+                            "entity": e.entity,
+                            "fetched": e.fetched,
+                            "applied": e.applied,
+                            "stale": e.stale,
+                            "error": e.error,
+                        }
+                        for e in r.entities
+                    ],
+                }
+                for r in runs
+            ]
+        )
+    )
+    if not all(r.ok for r in runs):
+        raise typer.Exit(1)
+
+
+@cli.command("dms-deliver")
+def dms_deliver() -> None:
+    """Deliver the due booking-export rows to the dealers' DMS webhooks now."""
+    from app.dms.jobs import deliver_outbox
+
+    s = deliver_outbox()
+    print(json.dumps({"delivered": s.delivered, "retrying": s.retrying, "failed": s.failed}))
+
+
 @cli.command("create-user")
 def create_user(
     email: Annotated[str, typer.Option(help="Sign-in e-mail")],
