@@ -194,6 +194,39 @@ def _import_csv(directory: Path, *, source: str | None, encoding: str | None) ->
     err.print(f"Imported from {result.source}: {result.rows_written} row(s) written.")
 
 
+@cli.command("import-recalls")
+def import_recalls(
+    path: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="The file")],
+    format: Annotated[
+        str, typer.Option("--format", help="list (CSV: campaign_code, vin, status) or flat_rcl")
+    ] = "list",
+    encoding: Annotated[
+        str | None, typer.Option(help="list: utf-8, cp1250 or cp1252 (default: detected)")
+    ] = None,
+) -> None:
+    """Import an OEM recall VIN list, or the NHTSA FLAT_RCL campaign file (all or nothing)."""
+    from app.dms import recalls
+
+    if format not in ("list", "flat_rcl"):
+        raise typer.BadParameter("must be list or flat_rcl", param_hint="--format")
+    with path.open("rb") as stream, session_scope() as session:
+        try:
+            if format == "list":
+                result = recalls.import_recall_list(
+                    session, stream, name=path.name, encoding=encoding
+                )
+            else:
+                result = recalls.import_flat_rcl(session, stream, name=path.name)
+        except ValidationFailed as exc:
+            _print_rejection(exc)
+            raise typer.Exit(2) from exc
+        except AppError as exc:
+            err.print(f"[red]{exc.message}[/red]")
+            raise typer.Exit(1) from exc
+    print(result.model_dump_json(indent=2))
+    err.print(f"Imported {path.name}: {result.rows_written} row(s) written.")
+
+
 @cli.command("dms-pull")
 def dms_pull(
     dealer: Annotated[str | None, typer.Option(help="Only this dealer code")] = None,

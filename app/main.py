@@ -23,8 +23,11 @@ from app.security.access import check_declarations
 from app.security.middleware import BodySizeLimit, SameOriginWrites, SecurityHeaders
 from app.security.redaction import install_log_redaction
 from app.settings import get_settings
+from app.vehicle.router import router as vehicle_router
 
 API_PREFIX = "/api/v1"
+# Bulk JSON endpoints: at most settings.bulk_max_bytes a request (and bulk_max_records).
+BULK_PATHS = (f"{API_PREFIX}/import", f"{API_PREFIX}/dms/star/repair-orders")
 ERROR_RESPONSE: dict[str, Any] = {
     "title": "ErrorResponse",
     "type": "object",
@@ -92,7 +95,11 @@ def create_app() -> FastAPI:
     # Added last runs first: the body limit, then the origin check, then the headers on the way out.
     app.add_middleware(SecurityHeaders, hsts=settings.secure_cookies)
     app.add_middleware(SameOriginWrites, trusted_origins=settings.trusted_origins)
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
+    app.add_middleware(
+        BodySizeLimit,
+        max_bytes=settings.max_request_bytes,
+        path_limits=dict.fromkeys(BULK_PATHS, settings.bulk_max_bytes),
+    )
     app.add_exception_handler(AppError, _app_error)
     app.add_exception_handler(RequestValidationError, _request_validation_error)
     app.include_router(health_router)
@@ -103,6 +110,7 @@ def create_app() -> FastAPI:
     app.include_router(audit_router, prefix=API_PREFIX)
     app.include_router(dms_router, prefix=API_PREFIX)
     app.include_router(dms_webhook_router, prefix=API_PREFIX)
+    app.include_router(vehicle_router, prefix=API_PREFIX)
     check_declarations(app, prefix="/api")  # deny by default: every /api route declares access
     app.openapi = lambda: _custom_openapi(app)  # type: ignore[method-assign]
     return app

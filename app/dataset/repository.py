@@ -13,8 +13,9 @@ from typing import Any, cast
 from sqlalchemy import Table, bindparam, delete, insert, select, tuple_, update
 from sqlmodel import Session, SQLModel
 
+from app.dataset.odometer import Reading
 from app.dataset.validation import DocumentKeys, KnownDealer, StoredKeys
-from app.models import Appointment, Customer, Dealer, Vehicle
+from app.models import Appointment, Customer, Dealer, OdometerReading, RepairOrder, Vehicle
 
 CHUNK = 500
 
@@ -227,4 +228,28 @@ class DatasetRepository:
                 .where(v.c.id.in_(chunk))
             )
             out.update({row[0]: row[1] for row in self.session.execute(stmt)})
+        return out
+
+    def accepted_readings(self, vehicle_ids: Iterable[int]) -> dict[int, list[Reading]]:
+        """Each vehicle's accepted odometer readings: stored readings, RO odometers-in and the
+        delivery odometer, for the sanity check of new readings."""
+        o, v, ro = table_of(OdometerReading), table_of(Vehicle), table_of(RepairOrder)
+        ids = list(vehicle_ids)
+        out: dict[int, list[Reading]] = {i: [] for i in ids}
+        for chunk in _chunks(ids):
+            readings = select(
+                o.c.vehicle_id, o.c.reading_date, o.c.source, o.c.value_km, o.c.odometer_replaced
+            ).where(o.c.vehicle_id.in_(chunk), o.c.accepted)
+            for vid, day, source, km, replaced in self.session.execute(readings):
+                out[vid].append(Reading(key=(day, source), day=day, km=km, replaced=replaced))
+            orders = select(ro.c.vehicle_id, ro.c.opened_date, ro.c.odometer_in_km).where(
+                ro.c.vehicle_id.in_(chunk), ro.c.odometer_in_km.is_not(None)
+            )
+            for vid, day, km in self.session.execute(orders):
+                out[vid].append(Reading(key=(day, "repair_order:ro"), day=day, km=km))
+            deliveries = select(v.c.id, v.c.delivery_date, v.c.delivery_odometer_km).where(
+                v.c.id.in_(chunk), v.c.delivery_date.is_not(None)
+            )
+            for vid, day, km in self.session.execute(deliveries):
+                out[vid].append(Reading(key=(day, "delivery:vehicle"), day=day, km=km or 0))
         return out

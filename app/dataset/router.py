@@ -27,6 +27,7 @@ Importer = Annotated[Principal, Depends(allow(roles={Role.ADMIN}, scopes={ApiSco
     "",
     response_model=ImportResult,
     responses={
+        413: {"description": "More than 5,000 records or 10 MB in one request"},
         422: {"description": "The document was rejected; every error is listed"},
         429: {"description": "Too many imports this minute; see Retry-After"},
     },
@@ -58,6 +59,7 @@ def create_import(
         limit=settings.import_limit_per_minute,
         message="too many imports",
     )
+    dataset_service.check_bulk_size(payload, max_records=settings.bulk_max_records)
     scope = None if caller.dealer_ids is None else ImportScope(dealer_ids=caller.dealer_ids)
     return dataset_service.import_dataset(session, payload, scope=scope, actor=caller.actor)
 

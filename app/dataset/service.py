@@ -20,11 +20,12 @@ from sqlmodel import Session
 
 from app import audit
 from app.audit import Actor
+from app.dataset import odometer
 from app.dataset.repository import Counts, DatasetRepository, Row, table_of
 from app.dataset.schema import SECTIONS, DatasetDocument
 from app.dataset.validation import DocumentKeys, StoredKeys, parse_document
 from app.enums import AppointmentOrigin, DistanceUnit
-from app.errors import Conflict, ValidationFailed
+from app.errors import Conflict, PayloadTooLarge, ValidationFailed
 from app.invitation.repository import InvitationRepository
 from app.models import (
     Appointment,
@@ -116,6 +117,30 @@ def import_dataset(
         session.rollback()
         raise
     return result
+
+
+def check_bulk_size(raw: Any, *, max_records: int) -> None:
+    """Refuse a bulk request of more than ``max_records`` records (recall VINs included) with
+    413, before any validation work."""
+    if not isinstance(raw, dict):
+        return
+    total = 0
+    for section in SECTIONS:
+        records = raw.get(section)
+        if not isinstance(records, list):
+            continue
+        total += len(records)
+        if section == "recalls":
+            total += sum(
+                len(r["vehicles"])
+                for r in records
+                if isinstance(r, dict) and isinstance(r.get("vehicles"), list)
+            )
+    if total > max_records:
+        raise PayloadTooLarge(
+            f"{total} records in one request; a bulk request takes at most {max_records:,} "
+            "records: split the import into smaller requests"
+        )
 
 
 def finish_import(
@@ -585,11 +610,22 @@ def _apply(repo: DatasetRepository, doc: DatasetDocument) -> ImportResult:
 
     # Odometer readings -----------------------------------------------------------------------
     reading_rows = []
-    for r in doc.odometer_readings:
+    accepted = repo.accepted_readings({vehicle_ids[r.vin] for r in doc.odometer_readings})
+    for r in sorted(doc.odometer_readings, key=lambda r: (r.vin, r.date, str(r.source))):
         vid = vehicle_ids[r.vin]
+        km = _to_km(r.value, vehicle_unit[vid])
+        assert km is not None
+        reading = odometer.Reading(
+            key=(r.date, str(r.source)), day=r.date, km=km, replaced=r.odometer_replaced
+        )
+        reason = odometer.judge(reading, accepted[vid])
+        if reason is None:
+            accepted[vid] = [x for x in accepted[vid] if x.key != reading.key] + [reading]
         values = {
-            "value_km": _to_km(r.value, vehicle_unit[vid]),
+            "value_km": km,
             "odometer_replaced": r.odometer_replaced,
+            "accepted": reason is None,
+            "rejection_reason": reason,
         }
         reading_rows.append(Row(key=(vid, r.date, str(r.source)), insert=values, update=values))
     _, counts = repo.upsert(

@@ -45,6 +45,10 @@ class DmsRepository:
         row = self.session.execute(stmt).first()
         return None if row is None else (row[0], row[1])
 
+    def dealer_codes(self, dealer_ids: frozenset[int]) -> list[str]:
+        stmt = select(_dealer.c.code).where(_dealer.c.id.in_(sorted(dealer_ids)))
+        return sorted(self.session.execute(stmt).scalars())
+
     def pull_integrations(self) -> list[tuple[Dealer, DmsIntegration]]:
         stmt = (
             select(Dealer, DmsIntegration)

@@ -3,11 +3,13 @@ delivery state of the booking export."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Path, Query, Request
+from fastapi import APIRouter, Body, Depends, Header, Path, Query, Request
 
 from app.auth.models import ApiScope
+from app.dataset.router import Importer
+from app.dataset.service import ImportResult, ImportScope
 from app.deps import AdminUser, SessionDep, SettingsDep
 from app.dms import service as dms_service
 from app.dms.models import (
@@ -117,4 +119,26 @@ def list_outbox(
     )
     return OutboxesPublic(
         data=[OutboxPublic.model_validate(r, from_attributes=True) for r in rows], count=total
+    )
+
+
+@router.post(
+    "/star/repair-orders",
+    response_model=ImportResult,
+    responses={
+        413: {"description": "More than 5,000 repair orders or 10 MB in one request"},
+        422: {"description": "Rejected; every error is listed with the STAR document's index"},
+    },
+)
+def create_star_repair_orders(
+    body: Annotated[dict[str, Any], Body()],
+    caller: Importer,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> ImportResult:
+    """STAR ``RepairOrder`` documents (JSON, snake_case), mapped to repair orders and odometer
+    readings and imported all or nothing (mapping: docs/integration.md)."""
+    scope = None if caller.dealer_ids is None else ImportScope(dealer_ids=caller.dealer_ids)
+    return dms_service.import_star_repair_orders(
+        session, body, scope=scope, actor=caller.actor, max_records=settings.bulk_max_records
     )

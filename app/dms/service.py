@@ -15,8 +15,9 @@ from sqlmodel import Session
 from app import audit
 from app.audit import Actor
 from app.dataset import service as dataset_service
+from app.dataset.repository import DatasetRepository
 from app.dataset.service import ImportResult, ImportScope
-from app.dms import signing
+from app.dms import signing, star
 from app.dms.models import (
     AppointmentOutbox,
     DmsIntegration,
@@ -27,7 +28,7 @@ from app.dms.models import (
 )
 from app.dms.repository import DmsRepository
 from app.dms.urls import check_outbound_url
-from app.errors import NotFound, Unauthenticated, ValidationFailed
+from app.errors import NotFound, PayloadTooLarge, Unauthenticated, ValidationFailed
 from app.models import Dealer
 from app.security.principal import DealerScope
 
@@ -305,4 +306,84 @@ def list_outbox(
         appointment_id=appointment_id,
         limit=limit,
         offset=offset,
+    )
+
+
+# STAR repair orders ------------------------------------------------------------------------------
+
+
+def import_star_repair_orders(
+    session: Session,
+    body: Any,
+    *,
+    scope: ImportScope | None,
+    actor: Actor,
+    max_records: int,
+) -> ImportResult:
+    """Map STAR repair orders (``{"source": ..., "repair_orders": [RepairOrder, ...]}``) to the
+    dataset and import them all or nothing; errors name the STAR document's index."""
+    if not isinstance(body, dict) or not isinstance(body.get("repair_orders"), list):
+        raise _star_invalid(None, "repair_orders", "required: a list of STAR RepairOrder objects")
+    source = body.get("source")
+    if not isinstance(source, str) or not 1 <= len(source.strip()) <= 64:
+        raise _star_invalid(None, "source", "required: the name of the sending system (1-64)")
+    orders = body["repair_orders"]
+    if len(orders) > max_records:
+        raise PayloadTooLarge(
+            f"{len(orders)} repair orders in one request; a bulk request takes at most "
+            f"{max_records:,} records: split the import into smaller requests"
+        )
+    codes = {c for c in (_star_dealer(o) for o in orders) if c}
+    known = DatasetRepository(session).dealers_by_code(codes)
+    default = None
+    if scope is not None and len(scope.dealer_ids) == 1:
+        own = DmsRepository(session).dealer_codes(scope.dealer_ids)
+        default = own[0] if own else None
+        if default is not None:
+            known |= DatasetRepository(session).dealers_by_code([default])
+    units = {code: d.distance_unit for code, d in known.items()}
+    ros, readings, errors = star.to_dataset(orders, default_dealer=default, units=units)
+    star_index = [i for i in range(len(orders)) if all(e["index"] != i for e in errors)]
+    reading_ro = [star_index[n] for n, ro in enumerate(ros) if "odometer_in" in ro]
+    doc = {"source": source.strip(), "repair_orders": ros, "odometer_readings": readings}
+    try:
+        result = dataset_service.apply_document(session, doc, scope=scope)
+    except ValidationFailed as exc:
+        for e in exc.errors:
+            if e["section"] == "repair_orders" and e["index"] is not None:
+                e = {**e, "index": star_index[e["index"]]}
+            elif e["section"] == "odometer_readings" and e["index"] is not None:
+                e = {
+                    **e,
+                    "section": "repair_orders",
+                    "index": reading_ro[e["index"]],
+                    "field": f"odometer reading: {e['field']}",
+                }
+            errors.append(e)
+        result = None
+    if errors:
+        session.rollback()
+        errors.sort(key=lambda e: (-1 if e["index"] is None else e["index"], e["field"]))
+        raise ValidationFailed(
+            f"The STAR repair orders were rejected with {len(errors)} error(s); nothing was stored",
+            errors,
+        )
+    assert result is not None
+    dataset_service.finish_import(session, result, scope=scope, actor=actor)
+    return result
+
+
+def _star_dealer(order: Any) -> str | None:
+    if isinstance(order, dict) and "RepairOrder" in order:
+        order = order["RepairOrder"]
+    header = order.get("repair_order_header") if isinstance(order, dict) else None
+    party = header.get("dealer_party") if isinstance(header, dict) else None
+    code = party.get("party_id") if isinstance(party, dict) else None
+    return code if isinstance(code, str) else None
+
+
+def _star_invalid(index: int | None, field: str, message: str) -> ValidationFailed:
+    return ValidationFailed(
+        "The STAR repair orders were rejected",
+        [{"section": "repair_orders", "index": index, "field": field, "message": message}],
     )

@@ -22,6 +22,7 @@ from app.auth.models import ApiScope
 from app.dms.models import DmsIntegration
 from app.enums import Role
 from app.main import create_app
+from app.models import Vehicle
 from app.security.access import CSRF_HEADER, SESSION_COOKIE, AccessRule, access_rule_of, api_routes
 from tests.app.auth.factories import (
     create_api_key,
@@ -145,6 +146,11 @@ def test_each_route_answers_each_caller_as_its_access_rule_says(
 
     key_row = AuthRepository(session).api_key_by_prefix(key_a[:12])
     session.add(DmsIntegration(dealer_id=int(dealer_a.id or 0), source="matrix"))
+    vehicle_a = Vehicle(
+        vin="TMBJJ7NE8L0654321", dealer_id=int(dealer_a.id or 0), make="Skoda", model="Fabia"
+    )
+    session.add(vehicle_a)
+    session.flush()
     assert key_row is not None
     world = World(
         dealer_a,
@@ -153,6 +159,7 @@ def test_each_route_answers_each_caller_as_its_access_rule_says(
             "customer_id": int(customer.id or 0),
             "key_id": int(key_row.id or 0),
             "dealer_id": int(dealer_a.id or 0),
+            "vehicle_id": int(vehicle_a.id or 0),
         },
     )
     params = re.findall(r"{(\w+)}", path)
