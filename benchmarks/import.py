@@ -30,6 +30,7 @@ sys.path.insert(0, str(ROOT))
 
 import httpx  # noqa: E402
 import psycopg  # noqa: E402
+from sqlalchemy import select  # noqa: E402
 
 from app.audit import SYSTEM  # noqa: E402
 from app.auth import service as auth_service  # noqa: E402
@@ -92,11 +93,10 @@ def _seed(url: str, vehicles: int) -> str:
                     ],
                 },
             )
-        dealer = session.query(Dealer).filter(Dealer.code == "BENCH1").one()
-        assert dealer.id is not None
+        dealer_id = session.execute(select(Dealer.id).where(Dealer.code == "BENCH1")).scalar_one()
         _, secret = auth_service.create_api_key(
             session,
-            dealer_id=dealer.id,
+            dealer_id=dealer_id,
             name="bench",
             scopes=[ApiScope.IMPORT_WRITE],
             actor=SYSTEM,
@@ -190,6 +190,10 @@ def main() -> None:
     vehicles = max(1, int(args.ros * VEHICLES_PER_RO))
     print(f"seeding {vehicles} vehicles...", file=sys.stderr)
     key = _seed(url, vehicles)
+    # A live database has planner statistics; a scratch one just filled has none (without them
+    # PostgreSQL filters the key lookups instead of using the unique indexes).
+    with psycopg.connect(f"postgresql://{args.server}/{args.db_name}", autocommit=True) as db:
+        db.execute("ANALYZE")
     bodies = _bodies(args.ros, vehicles, args.batch)
 
     port = _free_port()
