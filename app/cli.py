@@ -7,7 +7,7 @@ import os
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import IO, Annotated
 
 import typer
 from rich.console import Console
@@ -118,14 +118,26 @@ def demo(
 
 @cli.command("import")
 def import_(
-    path: Annotated[Path, typer.Argument(exists=True, dir_okay=True, help="A dataset document")],
-    format: Annotated[str, typer.Option("--format", help="json (csv: see docs)")] = "json",
+    path: Annotated[
+        Path, typer.Argument(exists=True, dir_okay=True, help="A JSON document or a CSV directory")
+    ],
+    format: Annotated[str, typer.Option("--format", help="json or csv")] = "json",
+    source: Annotated[
+        str | None,
+        typer.Option(help="CSV: the sending system (default: DIR/source.txt, else DIR's name)"),
+    ] = None,
+    encoding: Annotated[
+        str | None, typer.Option(help="CSV: utf-8, cp1250 or cp1252 (default: detected)")
+    ] = None,
 ) -> None:
     """Import a dataset document (all or nothing); exit status 2 when it is rejected."""
     from app.dataset import service as dataset_service
 
-    if format != "json":
-        raise typer.BadParameter("only --format json is supported so far", param_hint="--format")
+    if format not in ("json", "csv"):
+        raise typer.BadParameter("must be json or csv", param_hint="--format")
+    if format == "csv":
+        _import_csv(path, source=source, encoding=encoding)
+        return
     if path.is_dir():
         raise typer.BadParameter("a JSON import takes one file", param_hint="PATH")
     try:
@@ -137,16 +149,140 @@ def import_(
         try:
             result = dataset_service.import_dataset(session, raw)
         except ValidationFailed as exc:
-            err.print(f"[red]{exc.message}[/red]")
-            for e in exc.errors:
-                where = e["section"] + (f"[{e['index']}]" if e["index"] is not None else "")
-                err.print(f"  {where}.{e['field']}: {e['message']}", markup=False, highlight=False)
+            _print_rejection(exc)
             raise typer.Exit(2) from exc
         except AppError as exc:
             err.print(f"[red]{exc.message}[/red]")
             raise typer.Exit(1) from exc
     print(result.model_dump_json(indent=2))
     err.print(f"Imported from {result.source}: {result.rows_written} row(s) written.")
+
+
+def _print_rejection(exc: ValidationFailed) -> None:
+    err.print(f"[red]{exc.message}[/red]")
+    for e in exc.errors:
+        if e.get("file"):
+            where = f"{e['file']}" + (f" row {e['row']}" if e.get("row") else "")
+        else:
+            where = e["section"] + (f"[{e['index']}]" if e["index"] is not None else "")
+            where += f".{e['field']}"
+            err.print(f"  {where}: {e['message']}", markup=False, highlight=False)
+            continue
+        err.print(f"  {where}: {e['field']}: {e['message']}", markup=False, highlight=False)
+
+
+def _import_csv(directory: Path, *, source: str | None, encoding: str | None) -> None:
+    from contextlib import ExitStack
+
+    from app.dataset.csv_import import files_in, import_csv
+
+    if not directory.is_dir():
+        raise typer.BadParameter(
+            "a CSV import takes a directory of <section>.csv", param_hint="PATH"
+        )
+    found, unknown = files_in(directory)
+    if unknown:
+        err.print(f"[red]Unknown file(s): {', '.join(unknown)} (expected <section>.csv)[/red]")
+        raise typer.Exit(2)
+    if not found:
+        err.print(f"[red]{directory} holds no <section>.csv file[/red]")
+        raise typer.Exit(2)
+    marker = directory / "source.txt"
+    src = source or (marker.read_text("utf-8").strip() if marker.exists() else directory.name)
+    with ExitStack() as stack, _progress() as progress, session_scope() as session:
+        files: dict[str, tuple[str, IO[bytes]]] = {
+            s: (p.name, stack.enter_context(p.open("rb"))) for s, p in found.items()
+        }
+        task = progress.add_task("Importing CSV (bytes)", total=None)
+
+        def report(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
+
+        try:
+            result = import_csv(session, files, source=src, encoding=encoding, progress=report)
+        except ValidationFailed as exc:
+            progress.stop()
+            _print_rejection(exc)
+            raise typer.Exit(2) from exc
+        except AppError as exc:
+            err.print(f"[red]{exc.message}[/red]")
+            raise typer.Exit(1) from exc
+    print(result.model_dump_json(indent=2))
+    err.print(f"Imported from {result.source}: {result.rows_written} row(s) written.")
+
+
+@cli.command("import-recalls")
+def import_recalls(
+    path: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="The file")],
+    format: Annotated[
+        str, typer.Option("--format", help="list (CSV: campaign_code, vin, status) or flat_rcl")
+    ] = "list",
+    encoding: Annotated[
+        str | None, typer.Option(help="list: utf-8, cp1250 or cp1252 (default: detected)")
+    ] = None,
+) -> None:
+    """Import an OEM recall VIN list, or the NHTSA FLAT_RCL campaign file (all or nothing)."""
+    from app.dms import recalls
+
+    if format not in ("list", "flat_rcl"):
+        raise typer.BadParameter("must be list or flat_rcl", param_hint="--format")
+    with path.open("rb") as stream, session_scope() as session:
+        try:
+            if format == "list":
+                result = recalls.import_recall_list(
+                    session, stream, name=path.name, encoding=encoding
+                )
+            else:
+                result = recalls.import_flat_rcl(session, stream, name=path.name)
+        except ValidationFailed as exc:
+            _print_rejection(exc)
+            raise typer.Exit(2) from exc
+        except AppError as exc:
+            err.print(f"[red]{exc.message}[/red]")
+            raise typer.Exit(1) from exc
+    print(result.model_dump_json(indent=2))
+    err.print(f"Imported {path.name}: {result.rows_written} row(s) written.")
+
+
+@cli.command("dms-pull")
+def dms_pull(
+    dealer: Annotated[str | None, typer.Option(help="Only this dealer code")] = None,
+) -> None:
+    """Run the DMS pull connector now (the scheduler runs it every 15 minutes)."""
+    from app.dms.jobs import run_pull_connectors
+
+    runs = run_pull_connectors(dealer_code=dealer)
+    print(
+        json.dumps(
+            [
+                {
+                    "dealer": r.dealer,
+                    "entities": [
+                        {
+                            "entity": e.entity,
+                            "fetched": e.fetched,
+                            "applied": e.applied,
+                            "stale": e.stale,
+                            "error": e.error,
+                        }
+                        for e in r.entities
+                    ],
+                }
+                for r in runs
+            ]
+        )
+    )
+    if not all(r.ok for r in runs):
+        raise typer.Exit(1)
+
+
+@cli.command("dms-deliver")
+def dms_deliver() -> None:
+    """Deliver the due booking-export rows to the dealers' DMS webhooks now."""
+    from app.dms.jobs import deliver_outbox
+
+    s = deliver_outbox()
+    print(json.dumps({"delivered": s.delivered, "retrying": s.retrying, "failed": s.failed}))
 
 
 @cli.command("create-user")

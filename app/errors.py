@@ -57,6 +57,10 @@ class TooManyRequests(AppError):
         self.retry_after = max(1, retry_after)
 
 
+class PayloadTooLarge(AppError):
+    status_code = 413
+
+
 class ServiceUnavailable(AppError):
     status_code = 503
 

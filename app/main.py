@@ -19,6 +19,8 @@ from app.dataset.router import router as import_router
 from app.dataset.schema import DatasetDocument
 from app.db_faults import UNAVAILABLE_ERRORS, database_unavailable
 from app.dealer.router import router as dealer_router
+from app.dms.router import router as dms_router
+from app.dms.router import webhook_router as dms_webhook_router
 from app.errors import AppError
 from app.health import router as health_router
 from app.invitation.router import catalogue_router
@@ -32,9 +34,12 @@ from app.security.access import check_declarations
 from app.security.middleware import BodySizeLimit, SameOriginWrites, SecurityHeaders
 from app.security.redaction import install_log_redaction
 from app.settings import get_settings
+from app.vehicle.router import router as vehicle_router
 from app.web import install as install_web_ui
 
 API_PREFIX = "/api/v1"
+# Bulk JSON endpoints: at most settings.bulk_max_bytes a request (and bulk_max_records).
+BULK_PATHS = (f"{API_PREFIX}/import", f"{API_PREFIX}/dms/star/repair-orders")
 ERROR_RESPONSE: dict[str, Any] = {
     "title": "ErrorResponse",
     "type": "object",
@@ -103,7 +108,11 @@ def create_app() -> FastAPI:
     # Added last runs first: the body limit, then the origin check, then the headers on the way out.
     app.add_middleware(SecurityHeaders, hsts=settings.secure_cookies)
     app.add_middleware(SameOriginWrites, trusted_origins=settings.trusted_origins)
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
+    app.add_middleware(
+        BodySizeLimit,
+        max_bytes=settings.max_request_bytes,
+        path_limits=dict.fromkeys(BULK_PATHS, settings.bulk_max_bytes),
+    )
     app.add_middleware(RequestContext)  # outermost: every answer gets a request id and a timing
     app.add_exception_handler(AppError, _app_error)
     for error in UNAVAILABLE_ERRORS:
@@ -123,6 +132,9 @@ def create_app() -> FastAPI:
     app.include_router(users_router, prefix=API_PREFIX)
     app.include_router(customer_router, prefix=API_PREFIX)
     app.include_router(dealer_router, prefix=API_PREFIX)
+    app.include_router(dms_router, prefix=API_PREFIX)
+    app.include_router(dms_webhook_router, prefix=API_PREFIX)
+    app.include_router(vehicle_router, prefix=API_PREFIX)
     check_declarations(app, prefix="/api")  # deny by default: every /api route declares access
     install_web_ui(app)  # pages, /static, HTML error pages; pages are deny-by-default too
     app.openapi = lambda: _custom_openapi(app)  # type: ignore[method-assign]

@@ -7,6 +7,13 @@ from app.call.models import Appointment, CallAttempt, CallTask, Disposition, Inv
 from app.contact.models import CampaignControl
 from app.customer.models import Customer, CustomerPhone
 from app.dealer.models import Dealer, DealerGroup
+from app.dms.models import (
+    AppointmentOutbox,
+    DmsIntegration,
+    DmsRecordVersion,
+    DmsWatermark,
+    DmsWebhookEvent,
+)
 from app.invitation.models import NightlyRun, SeasonalCampaign
 from app.security.models import RateLimitCounter
 from app.vehicle.models import (
@@ -24,6 +31,7 @@ from app.vehicle.models import (
 __all__ = [
     "ApiKey",
     "Appointment",
+    "AppointmentOutbox",
     "AuditEvent",
     "CallAttempt",
     "CallTask",
@@ -33,6 +41,10 @@ __all__ = [
     "Dealer",
     "DealerGroup",
     "Disposition",
+    "DmsIntegration",
+    "DmsRecordVersion",
+    "DmsWatermark",
+    "DmsWebhookEvent",
     "Invitation",
     "NightlyRun",
     "OdometerReading",

@@ -62,6 +62,16 @@ class Settings(BaseSettings):
         # An empty RETENTION_METRICS_TOKEN (a compose default) must not admit "Bearer ".
         return value if value is not None and value.get_secret_value().strip() else None
 
+    # DMS integration (docs/integration.md). Outbound calls (booking webhooks, the pull
+    # connector) may reach only public addresses over https, plus these networks (CIDR, e.g.
+    # ["10.20.0.0/16"]), which may also be reached over plain http.
+    dms_outbound_allow_networks: list[str] = Field(default_factory=list)
+    dms_webhook_window_seconds: int = Field(default=300, gt=0)
+    dms_http_timeout_seconds: float = Field(default=10.0, gt=0)
+    # Bulk JSON endpoints (POST /api/v1/import, the STAR adapter): per request.
+    bulk_max_records: int = Field(default=5000, gt=0)
+    bulk_max_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
+
     @model_validator(mode="after")
     def _refuse_placeholder_secrets(self) -> Settings:
         if self.environment == "production" and (

@@ -41,6 +41,7 @@ from app.contact.schemas import (
     VisitPublic,
 )
 from app.customer.models import Customer, CustomerPhone
+from app.dms import outbox as dms_outbox
 from app.enums import (
     AppointmentOrigin,
     AppointmentStatus,
@@ -772,7 +773,10 @@ def _book(
 
 def _appointment_changed(session: Session, appointment: Appointment, change: str) -> None:
     """The one place every booking, move or cancellation made here passes through, inside its
-    transaction: the DMS outbox hooks in here (``change`` is booked, moved or cancelled)."""
+    transaction: audited, and put in the DMS outbox when the dealer exports its bookings
+    (``change`` is booked, moved or cancelled)."""
+    if dms_outbox.export_bookings(session, appointment.dealer_id):
+        dms_outbox.enqueue_appointment_change(session, appointment, change)
     audit.record(
         session,
         actor=audit.SYSTEM,

@@ -3,6 +3,7 @@ update only what differs, so re-importing the same data writes no row at all."""
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -10,13 +11,30 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, delete, insert, select, tuple_, update
+from sqlalchemy import (
+    JSON,
+    Table,
+    Text,
+    and_,
+    any_,
+    bindparam,
+    delete,
+    func,
+    insert,
+    select,
+    tuple_,
+    update,
+)
+from sqlalchemy import cast as sql_cast
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlmodel import Session, SQLModel
 
+from app.dataset.odometer import Reading
 from app.dataset.validation import DocumentKeys, KnownDealer, StoredKeys
-from app.models import Appointment, Customer, Dealer, Vehicle
+from app.models import Appointment, Customer, Dealer, OdometerReading, RepairOrder, Vehicle
 
 CHUNK = 500
+PG_CHUNK = 5000  # one array parameter per key column, whatever the chunk's size
 
 Key = tuple[Any, ...]
 
@@ -66,9 +84,20 @@ class DatasetRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
+    @property
+    def _postgresql(self) -> bool:
+        return self.session.get_bind().dialect.name == "postgresql"
+
+    def _in(self, column: Any, values: Sequence[Any]) -> Any:
+        """``column IN values``; on PostgreSQL one array parameter (``= ANY``), so the
+        statement text is the same for every chunk and psycopg parses it once."""
+        if self._postgresql:
+            return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
+        return column.in_(values)
+
     def _key_filter(self, table: Table, key_cols: Sequence[str], keys: Sequence[Key]) -> Any:
         if len(key_cols) == 1:
-            return table.c[key_cols[0]].in_([k[0] for k in keys])
+            return self._in(table.c[key_cols[0]], [k[0] for k in keys])
         return tuple_(*(table.c[c] for c in key_cols)).in_([tuple(k) for k in keys])
 
     def existing(
@@ -77,11 +106,25 @@ class DatasetRepository:
         wanted = ["id", *key_cols, *sorted(set(cols) - set(key_cols) - {"id"})]
         found: dict[Key, dict[str, Any]] = {}
         unique_keys = list(dict.fromkeys(keys))
-        for chunk in _chunks(unique_keys):
-            stmt = select(*(table.c[c] for c in wanted)).where(
-                self._key_filter(table, key_cols, chunk)
-            )
-            for row in self.session.execute(stmt).mappings():
+        pg = self._postgresql
+        for chunk in _chunks(unique_keys, PG_CHUNK if pg else CHUNK):
+            stmt = select(*(table.c[c] for c in wanted))
+            if pg and len(key_cols) > 1:
+                # A composite key as parallel arrays joined through unnest(): an index lookup
+                # per key, where a row-value IN list is planned as one big OR.
+                arrays = [
+                    bindparam(None, [k[i] for k in chunk], type_=ARRAY(table.c[c].type))
+                    for i, c in enumerate(key_cols)
+                ]
+                names = [f"k{i}" for i in range(len(key_cols))]
+                keys_t = func.unnest(*arrays).table_valued(*names).render_derived(name="keys")
+                on = and_(
+                    *(table.c[c] == keys_t.c[n] for c, n in zip(key_cols, names, strict=True))
+                )
+                stmt = stmt.select_from(table.join(keys_t, on))
+            else:
+                stmt = stmt.where(self._key_filter(table, key_cols, chunk))
+            for row in self.session.execute(stmt).mappings().all():
                 found[tuple(row[c] for c in key_cols)] = dict(row)
         return found
 
@@ -101,17 +144,25 @@ class DatasetRepository:
             if now is None:
                 to_insert.append({**dict(zip(key_cols, r.key, strict=True)), **r.insert})
                 continue
-            changed = {c: v for c, v in r.update.items() if _norm(now.get(c)) != _norm(v)}
+            changed = {
+                c: v
+                for c, v in r.update.items()
+                # Most values are equal as they are; only the rest need normalising.
+                if (cur := now.get(c)) != v and _norm(cur) != _norm(v)
+            }
             if changed:
                 cols = tuple(sorted(changed))
                 to_update[cols].append({"b_id": now["id"], **{f"b_{c}": changed[c] for c in cols}})
                 counts.updated += 1
             else:
                 counts.unchanged += 1
-        for chunk in _chunks(to_insert):
-            stmt = insert(table).returning(table.c.id, *(table.c[c] for c in key_cols))
-            for row in self.session.execute(stmt, list(chunk)):
-                ids[tuple(row[1:])] = row[0]
+        if self._postgresql:
+            self._insert_unnest(table, key_cols, to_insert, ids)
+        else:
+            for chunk in _chunks(to_insert):
+                stmt = insert(table).returning(table.c.id, *(table.c[c] for c in key_cols))
+                for row in self.session.execute(stmt, list(chunk)):
+                    ids[tuple(row[1:])] = row[0]
         counts.inserted = len(to_insert)
         for cols, params in to_update.items():
             update_stmt = (
@@ -122,6 +173,47 @@ class DatasetRepository:
             for chunk in _chunks(params):
                 self.session.connection().execute(update_stmt, list(chunk))
         return ids, counts
+
+    def _insert_unnest(
+        self,
+        table: Table,
+        key_cols: Sequence[str],
+        rows: list[dict[str, Any]],
+        ids: dict[Key, int],
+    ) -> None:
+        """PostgreSQL: ``INSERT … SELECT * FROM unnest(:col1, :col2, …) RETURNING``, one array
+        parameter per column. The statement text stays short and constant, so psycopg parses it
+        once (a multi-row VALUES list is re-parsed on every request), and the server gets the
+        rows in one round trip."""
+        by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
+        for row in rows:
+            by_columns[tuple(row)].append(row)
+        for cols, group in by_columns.items():
+            for chunk in _chunks(group, PG_CHUNK):
+                arrays = []
+                for c in cols:
+                    values = [r[c] for r in chunk]
+                    if isinstance(table.c[c].type, JSON):
+                        # JSON travels as text: a list of lists would be read as a 2-D array.
+                        texts = [None if v is None else json.dumps(v, default=str) for v in values]
+                        arrays.append(bindparam(None, texts, type_=ARRAY(Text())))
+                    else:
+                        arrays.append(bindparam(None, values, type_=ARRAY(table.c[c].type)))
+                names = [f"c{i}" for i in range(len(cols))]
+                source = func.unnest(*arrays).table_valued(*names).render_derived(name="v")
+                picked = [
+                    sql_cast(source.c[n], JSONB)
+                    if isinstance(table.c[c].type, JSON)
+                    else source.c[n]
+                    for c, n in zip(cols, names, strict=True)
+                ]
+                stmt = (
+                    insert(table)
+                    .from_select(list(cols), select(*picked))
+                    .returning(table.c.id, *(table.c[c] for c in key_cols))
+                )
+                for found in self.session.execute(stmt):
+                    ids[tuple(found[1:])] = found[0]
 
     def sync_children(
         self,
@@ -160,11 +252,11 @@ class DatasetRepository:
             stale: list[int] = []
             for chunk in _chunks(parent_ids):
                 stmt = select(table.c.id, table.c[parent_col], table.c[key_col]).where(
-                    table.c[parent_col].in_(chunk)
+                    self._in(table.c[parent_col], chunk)
                 )
                 stale += [r.id for r in self.session.execute(stmt) if (r[1], r[2]) not in wanted]
             for chunk in _chunks(stale):
-                self.session.execute(delete(table).where(table.c.id.in_(chunk)))
+                self.session.execute(delete(table).where(self._in(table.c.id, chunk)))
             counts.deleted = len(stale)
         return counts
 
@@ -186,7 +278,7 @@ class DatasetRepository:
         vals = list(set(values))
         out: dict[Any, int] = {}
         for chunk in _chunks(vals):
-            stmt = select(t.c[col], t.c.id).where(t.c[col].in_(chunk))
+            stmt = select(t.c[col], t.c.id).where(self._in(t.c[col], chunk))
             for c, v in where.items():
                 stmt = stmt.where(t.c[c] == v)
             out.update({row[0]: row[1] for row in self.session.execute(stmt)})
@@ -202,7 +294,7 @@ class DatasetRepository:
             stmt = (
                 select(v.c.vin, d.c.code, d.c.country, d.c.distance_unit, d.c.time_zone)
                 .join(d, d.c.id == v.c.dealer_id)
-                .where(v.c.vin.in_(chunk))
+                .where(self._in(v.c.vin, chunk))
             )
             for row in self.session.execute(stmt):
                 stored.vehicle_dealer[row.vin] = row.code
@@ -227,4 +319,28 @@ class DatasetRepository:
                 .where(v.c.id.in_(chunk))
             )
             out.update({row[0]: row[1] for row in self.session.execute(stmt)})
+        return out
+
+    def accepted_readings(self, vehicle_ids: Iterable[int]) -> dict[int, list[Reading]]:
+        """Each vehicle's accepted odometer readings: stored readings, RO odometers-in and the
+        delivery odometer, for the sanity check of new readings."""
+        o, v, ro = table_of(OdometerReading), table_of(Vehicle), table_of(RepairOrder)
+        ids = list(vehicle_ids)
+        out: dict[int, list[Reading]] = {i: [] for i in ids}
+        for chunk in _chunks(ids):
+            readings = select(
+                o.c.vehicle_id, o.c.reading_date, o.c.source, o.c.value_km, o.c.odometer_replaced
+            ).where(o.c.vehicle_id.in_(chunk), o.c.accepted)
+            for vid, day, source, km, replaced in self.session.execute(readings):
+                out[vid].append(Reading(key=(day, source), day=day, km=km, replaced=replaced))
+            orders = select(ro.c.vehicle_id, ro.c.opened_date, ro.c.odometer_in_km).where(
+                ro.c.vehicle_id.in_(chunk), ro.c.odometer_in_km.is_not(None)
+            )
+            for vid, day, km in self.session.execute(orders):
+                out[vid].append(Reading(key=(day, "repair_order:ro"), day=day, km=km))
+            deliveries = select(v.c.id, v.c.delivery_date, v.c.delivery_odometer_km).where(
+                v.c.id.in_(chunk), v.c.delivery_date.is_not(None)
+            )
+            for vid, day, km in self.session.execute(deliveries):
+                out[vid].append(Reading(key=(day, "delivery:vehicle"), day=day, km=km or 0))
         return out

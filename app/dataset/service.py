@@ -20,12 +20,13 @@ from sqlmodel import Session
 
 from app import audit
 from app.audit import Actor
+from app.dataset import odometer
 from app.dataset.repository import Counts, DatasetRepository, Row, table_of
 from app.dataset.schema import SECTIONS, DatasetDocument
 from app.dataset.validation import DocumentKeys, StoredKeys, parse_document
 from app.db import begin_write
 from app.enums import AppointmentOrigin, DistanceUnit
-from app.errors import Conflict, ValidationFailed
+from app.errors import Conflict, PayloadTooLarge, ValidationFailed
 from app.invitation.repository import InvitationRepository
 from app.models import (
     Appointment,
@@ -104,6 +105,92 @@ def import_dataset(
 
     ``scope=None`` (an administrator of every dealer, the CLI) may write anything.
     """
+    try:
+        result = apply_document(session, raw, scope=scope)
+        finish_import(session, result, scope=scope, actor=actor)
+    except IntegrityError as exc:
+        session.rollback()
+        raise Conflict(
+            "The import conflicted with data changed at the same time; nothing was stored. "
+            f"Retry the import. ({exc.orig.__class__.__name__})"
+        ) from exc
+    except BaseException:
+        session.rollback()
+        raise
+    return result
+
+
+def check_bulk_size(raw: Any, *, max_records: int) -> None:
+    """Refuse a bulk request of more than ``max_records`` records (recall VINs included) with
+    413, before any validation work."""
+    if not isinstance(raw, dict):
+        return
+    total = 0
+    for section in SECTIONS:
+        records = raw.get(section)
+        if not isinstance(records, list):
+            continue
+        total += len(records)
+        if section == "recalls":
+            total += sum(
+                len(r["vehicles"])
+                for r in records
+                if isinstance(r, dict) and isinstance(r.get("vehicles"), list)
+            )
+    if total > max_records:
+        raise PayloadTooLarge(
+            f"{total} records in one request; a bulk request takes at most {max_records:,} "
+            "records: split the import into smaller requests"
+        )
+
+
+def finish_import(
+    session: Session, result: ImportResult, *, scope: ImportScope | None, actor: Actor
+) -> None:
+    """Audit (only when something was written) and commit an import applied by
+    ``apply_document``."""
+    if result.rows_written:
+        # A re-import that changes nothing writes nothing, not even an audit row.
+        audit.record(
+            session,
+            actor=actor,
+            action="dataset.import",
+            object_type="dataset",
+            object_id=result.source[:64],
+            dealer_id=next(iter(scope.dealer_ids))
+            if scope and len(scope.dealer_ids) == 1
+            else None,
+            after={name: c.model_dump() for name, c in result.sections.items()},
+        )
+    session.commit()
+
+
+def merge_results(total: ImportResult | None, part: ImportResult) -> ImportResult:
+    """The counts of two parts of one import added up."""
+    if total is None:
+        return part
+    for name, c in part.sections.items():
+        s = total.sections.setdefault(name, SectionCounts())
+        s.inserted += c.inserted
+        s.updated += c.updated
+        s.unchanged += c.unchanged
+        s.deleted += c.deleted
+    return total
+
+
+def apply_document(
+    session: Session,
+    raw: Any,
+    *,
+    scope: ImportScope | None = None,
+    known: Callable[[StoredKeys], StoredKeys] | None = None,
+) -> ImportResult:
+    """Validate ``raw`` and apply it inside the caller's transaction, without committing;
+    raise ``ValidationFailed`` (nothing of ``raw`` applied) listing every error.
+
+    ``known`` may add keys to those found in the database (a streamed import passes the keys of
+    its earlier, not yet applied, parts so that references to them are not reported twice).
+    """
     begin_write(session, "dataset-import")  # reads the stored keys, then writes
     repo = DatasetRepository(session)
     source = raw.get("source") if isinstance(raw, dict) else None
@@ -119,38 +206,14 @@ def import_dataset(
         def load_stored(keys: DocumentKeys) -> StoredKeys:
             return _hide_foreign(repo.load_stored(keys, source=src), codes, foreign)
 
+    loader = load_stored if known is None else (lambda keys: known(load_stored(keys)))
     try:
-        doc = parse_document(raw, load_stored=load_stored)
+        doc = parse_document(raw, load_stored=loader)
     except ValidationFailed as exc:
         raise _rejected(exc.errors + scope_errors) from None
     if scope_errors:
         raise _rejected(scope_errors)
-    try:
-        result = _apply(repo, doc)
-        if result.rows_written:
-            # A re-import that changes nothing writes nothing, not even an audit row.
-            audit.record(
-                session,
-                actor=actor,
-                action="dataset.import",
-                object_type="dataset",
-                object_id=src[:64],
-                dealer_id=next(iter(scope.dealer_ids))
-                if scope and len(scope.dealer_ids) == 1
-                else None,
-                after={name: c.model_dump() for name, c in result.sections.items()},
-            )
-        session.commit()
-    except IntegrityError as exc:
-        session.rollback()
-        raise Conflict(
-            "The import conflicted with data changed at the same time; nothing was stored. "
-            f"Retry the import. ({exc.orig.__class__.__name__})"
-        ) from exc
-    except BaseException:
-        session.rollback()
-        raise
-    return result
+    return _apply(repo, doc)
 
 
 def _rejected(errors: list[dict[str, Any]]) -> ValidationFailed:
@@ -549,11 +612,22 @@ def _apply(repo: DatasetRepository, doc: DatasetDocument) -> ImportResult:
 
     # Odometer readings -----------------------------------------------------------------------
     reading_rows = []
-    for r in doc.odometer_readings:
+    accepted = repo.accepted_readings({vehicle_ids[r.vin] for r in doc.odometer_readings})
+    for r in sorted(doc.odometer_readings, key=lambda r: (r.vin, r.date, str(r.source))):
         vid = vehicle_ids[r.vin]
+        km = _to_km(r.value, vehicle_unit[vid])
+        assert km is not None
+        reading = odometer.Reading(
+            key=(r.date, str(r.source)), day=r.date, km=km, replaced=r.odometer_replaced
+        )
+        reason = odometer.judge(reading, accepted[vid])
+        if reason is None:
+            accepted[vid] = [x for x in accepted[vid] if x.key != reading.key] + [reading]
         values = {
-            "value_km": _to_km(r.value, vehicle_unit[vid]),
+            "value_km": km,
             "odometer_replaced": r.odometer_replaced,
+            "accepted": reason is None,
+            "rejection_reason": reason,
         }
         reading_rows.append(Row(key=(vid, r.date, str(r.source)), insert=values, update=values))
     _, counts = repo.upsert(

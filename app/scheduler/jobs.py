@@ -32,6 +32,7 @@ from sqlalchemy import Engine
 
 from app.contact.jobs import RELEASE_EVERY_SECONDS, release_expired_leases
 from app.db import get_engine, session_scope
+from app.dms.jobs import register_jobs as register_dms_jobs
 from app.invitation import service as invitation_service
 from app.invitation.repository import InvitationRepository
 from app.model_base import utcnow
@@ -125,6 +126,7 @@ def build_scheduler(blocking: bool, *, engine: Engine | None = None) -> BaseSche
         max_instances=1,
         coalesce=True,
     )
+    register_dms_jobs(scheduler)  # pull connectors every 15 minutes, booking export every minute
     scheduler.add_job(
         anonymise_inactive_customers,
         CronTrigger(hour=3, minute=30, timezone="UTC"),

@@ -122,20 +122,26 @@ class BodySizeLimit:
     """Refuse bodies over ``max_bytes`` with 413: at once when Content-Length says so, and while
     reading when the body is chunked (no Content-Length)."""
 
-    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+    def __init__(
+        self, app: ASGIApp, *, max_bytes: int, path_limits: dict[str, int] | None = None
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        # Tighter limits for some paths (the bulk endpoints), by exact path.
+        self.path_limits = dict(path_limits or {})
 
-    def _message(self) -> str:
-        return f"request body larger than {self.max_bytes} bytes; split the import"
+    def _message(self, limit: int) -> str:
+        size = f"{limit // (1024 * 1024)} MB" if limit % (1024 * 1024) == 0 else f"{limit} bytes"
+        return f"request body larger than {size}; split the import into smaller requests"
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.path_limits.get(scope.get("path", ""), self.max_bytes)
         length = dict(scope["headers"]).get(b"content-length")
-        if length is not None and (not length.isdigit() or int(length) > self.max_bytes):
-            await _send_json(send, 413, self._message())
+        if length is not None and (not length.isdigit() or int(length) > limit):
+            await _send_json(send, 413, self._message(limit))
             return
         state: dict[str, Any] = {"received": 0, "rejected": False, "responded": False}
 
@@ -143,7 +149,7 @@ class BodySizeLimit:
             message = await receive()
             if message["type"] == "http.request":
                 state["received"] += len(message.get("body", b""))
-                if state["received"] > self.max_bytes:
+                if state["received"] > limit:
                     state["rejected"] = True
                     raise _BodyTooLarge
             return message
@@ -161,4 +167,4 @@ class BodySizeLimit:
             if not state["rejected"]:
                 raise
         if state["rejected"] and not state["responded"]:
-            await _send_json(send, 413, self._message())
+            await _send_json(send, 413, self._message(limit))

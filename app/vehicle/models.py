@@ -134,6 +134,8 @@ class OdometerReading(Timestamped, table=True):
     value_km: int
     source: str = Field(max_length=16)
     accepted: bool = Field(default=True, sa_column_kwargs={"server_default": text("true")})
+    # Why a reading was not accepted (it went backwards, or implies over 500 km a day).
+    rejection_reason: str | None = Field(default=None, max_length=200)
     # An instrument-cluster replacement: later readings may legitimately be lower.
     odometer_replaced: bool = Field(
         default=False, sa_column_kwargs={"server_default": text("false")}

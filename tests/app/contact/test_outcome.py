@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from app.contact import service as contact_service
+from app.dms.models import AppointmentOutbox, DmsIntegration
 from app.errors import BadRequest, Conflict
 from app.models import Appointment, Customer, CustomerPhone, Invitation, Ownership
 from tests.app.contact.factories import create_agent, create_dealer, create_task
@@ -170,6 +171,29 @@ class TestBooking:
         stored = session.get(Appointment, result.appointment.id)
         assert stored is not None
         assert stored.origin == "call"
+
+    def test_a_booking_goes_to_the_dms_outbox_when_the_dealer_exports_bookings(
+        self, session: Session
+    ) -> None:
+        exporting, silent = create_dealer(session, capacity_hours=2), create_dealer(session)
+        session.add(
+            DmsIntegration(
+                dealer_id=exporting.id,
+                source="dms",
+                outbound_url="https://dms.example.test/bookings",
+                outbound_secret="s" * 32,
+            )
+        )
+        session.flush()
+        start = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
+
+        booked = self._book(session, exporting, start)
+        self._book(session, silent, start)
+
+        rows = session.execute(select(AppointmentOutbox)).scalars().all()
+        assert booked.appointment is not None
+        assert [(r.appointment_id, r.change) for r in rows] == [(booked.appointment.id, "booked")]
+        assert rows[0].payload["appointment"]["dealer"] == exporting.code
 
     def test_a_full_slot_is_refused_and_nothing_is_written(self, session: Session) -> None:
         # 1 bay-hour over a 9-hour day: one appointment fits.

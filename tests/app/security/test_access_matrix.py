@@ -20,10 +20,11 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from app.auth.models import ApiScope
+from app.dms.models import DmsIntegration
 from app.enums import Role
 from app.invitation.models import SeasonalCampaign
 from app.main import create_app
-from app.models import ServicePlan
+from app.models import ServicePlan, Vehicle
 from app.security.access import CSRF_HEADER, SESSION_COOKIE, AccessRule, access_rule_of, api_routes
 from tests.app.auth.factories import (
     create_api_key,
@@ -84,6 +85,7 @@ BODIES: dict[tuple[str, str], Callable[[World], tuple[dict[str, Any], bool]]] = 
         },
         True,
     ),
+    ("PUT", "/api/v1/dms/integrations/{dealer_id}"): lambda w: ({"source": "matrix"}, True),
     ("POST", "/api/v1/api-keys"): lambda w: (
         {"dealer_id": w.dealer_a.id, "name": "matrix", "scopes": ["read"]},
         True,
@@ -243,6 +245,12 @@ def test_each_route_answers_each_caller_as_its_access_rule_says(
     from app.auth.repository import AuthRepository
 
     key_row = AuthRepository(session).api_key_by_prefix(key_a[:12])
+    session.add(DmsIntegration(dealer_id=int(dealer_a.id or 0), source="matrix"))
+    vehicle_a = Vehicle(
+        vin="TMBJJ7NE8L0654321", dealer_id=int(dealer_a.id or 0), make="Skoda", model="Fabia"
+    )
+    session.add(vehicle_a)
+    session.flush()
     assert key_row is not None
     user_a = create_user(session, role=Role.AGENT, dealers=[dealer_a])
     world = World(
@@ -258,6 +266,7 @@ def test_each_route_answers_each_caller_as_its_access_rule_says(
             "campaign_id": lambda: _new_campaign(session, dealer_a),
             "user_id": int(user_a.id or 0),
             "dealer_id": int(dealer_a.id or 0),
+            "vehicle_id": int(vehicle_a.id or 0),
         },
     )
     params = re.findall(r"{(\w+)}", path)
