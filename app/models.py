@@ -7,6 +7,7 @@ from app.call.models import Appointment, CallAttempt, CallTask, Disposition, Inv
 from app.customer.models import Customer, CustomerPhone
 from app.dealer.models import Dealer, DealerGroup
 from app.invitation.models import NightlyRun, SeasonalCampaign
+from app.reporting.models import ReportFunnelCustomerDay, ReportFunnelDay
 from app.security.models import RateLimitCounter
 from app.vehicle.models import (
     OdometerReading,
@@ -35,6 +36,8 @@ __all__ = [
     "NightlyRun",
     "OdometerReading",
     "RateLimitCounter",
+    "ReportFunnelCustomerDay",
+    "ReportFunnelDay",
     "Ownership",
     "RecallCampaign",
     "RecallVehicle",

@@ -130,7 +130,9 @@ class PeriodStart(FunctionElement[date]):
     """The first day of the day / ISO week / month / quarter holding a date expression."""
 
     type = Date()
-    inherit_cache = True
+    # Not cached: the grain is not one of the element's clauses, so a cached statement compiled
+    # for one grain would be reused for another.
+    inherit_cache = False
 
     def __init__(self, day: Any, grain: str) -> None:
         if grain not in ("day", "week", "month", "quarter"):
@@ -214,6 +216,10 @@ class FunnelFilter:
     group_id: int | None = None
     type: str | None = None
     segment: str | None = None
+    vehicles_of_cohort: bool = False
+    """Widen the cohort to every invitation (of the same dealers) of the vehicles of the
+    invitations due in the range, whatever their due date: used to find the one owner of an RO
+    that several invitations could claim when filling the aggregates."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -270,11 +276,24 @@ class ReportingRepository:
 
     def invitation_stages(self, filters: FunnelFilter, *, grain: str) -> Any:
         """One row per invitation of the cohort with its stage flags (a CTE)."""
-        conditions = [
-            in_scope(_inv.c.dealer_id, filters.dealer_ids),
-            _inv.c.due_date >= filters.start,
-            _inv.c.due_date < filters.end,
-        ]
+        conditions = [in_scope(_inv.c.dealer_id, filters.dealer_ids)]
+        in_range = [_inv.c.due_date >= filters.start, _inv.c.due_date < filters.end]
+        if filters.vehicles_of_cohort:
+            due = _inv.alias("due_in_range")
+            conditions.append(
+                _inv.c.vehicle_id.in_(
+                    select(due.c.vehicle_id).where(
+                        due.c.due_date >= filters.start,
+                        due.c.due_date < filters.end,
+                        in_scope(due.c.dealer_id, filters.dealer_ids),
+                        due.c.dealer_id == filters.dealer_id
+                        if filters.dealer_id is not None
+                        else true(),
+                    )
+                )
+            )
+        else:
+            conditions.extend(in_range)
         if filters.dealer_id is not None:
             conditions.append(_inv.c.dealer_id == filters.dealer_id)
         if filters.group_id is not None:
@@ -463,6 +482,25 @@ class ReportingRepository:
         appointment or opens within the attribution window; an RO attributed to several
         invitations (two reasons for the same car) counts once, for the oldest invitation.
         """
+        owner = self.revenue_owners(stages)
+        amount = func.coalesce(func.sum(_line.c.labor_amount + _line.c.parts_amount), 0)
+        rows = self.session.execute(
+            select(*keys, _line.c.pay_type, amount)
+            .select_from(owner)
+            .join(stages, stages.c.invitation_id == owner.c.invitation_id)
+            .join(_line, _line.c.repair_order_id == owner.c.ro_id)
+            .group_by(*keys, _line.c.pay_type)
+        )
+        n = len(keys)
+        out: dict[tuple[Any, ...], dict[str, Decimal]] = {}
+        for r in rows:
+            out.setdefault(key_of(r), {})[r[n]] = Decimal(str(r[n + 1])).quantize(Decimal("0.01"))
+        return out
+
+    @staticmethod
+    def revenue_owners(stages: Any) -> Any:
+        """(ro_id, invitation_id): each RO attributed to an arrived invitation of ``stages``,
+        with the oldest (lowest id) such invitation as its one owner."""
         arrived = stages.c.arrived == 1
         linked = (
             select(stages.c.invitation_id, _ro.c.id.label("ro_id"))
@@ -489,24 +527,11 @@ class ReportingRepository:
             .where(arrived)
         )
         pairs = union(linked, in_window).subquery("attributed")
-        owner = (
+        return (
             select(pairs.c.ro_id, func.min(pairs.c.invitation_id).label("invitation_id"))
             .group_by(pairs.c.ro_id)
             .subquery("owner")
         )
-        amount = func.coalesce(func.sum(_line.c.labor_amount + _line.c.parts_amount), 0)
-        rows = self.session.execute(
-            select(*keys, _line.c.pay_type, amount)
-            .select_from(owner)
-            .join(stages, stages.c.invitation_id == owner.c.invitation_id)
-            .join(_line, _line.c.repair_order_id == owner.c.ro_id)
-            .group_by(*keys, _line.c.pay_type)
-        )
-        n = len(keys)
-        out: dict[tuple[Any, ...], dict[str, Decimal]] = {}
-        for r in rows:
-            out.setdefault(key_of(r), {})[r[n]] = Decimal(str(r[n + 1])).quantize(Decimal("0.01"))
-        return out
 
     # Agents -------------------------------------------------------------------------------------
 

@@ -17,6 +17,7 @@ from sqlmodel import Session
 from app import audit
 from app.audit import Actor
 from app.errors import BadRequest, NotFound
+from app.reporting.aggregates import funnel_rows_aggregated
 from app.reporting.repository import DIMENSIONS, FunnelFilter, FunnelRow, ReportingRepository
 from app.security.principal import DealerScope
 from reports import (
@@ -245,10 +246,16 @@ def funnel_report(
     type: str | None = None,
     segment: str | None = None,
     dealer_ids: DealerScope,
+    source: str = "aggregates",
 ) -> Report:
     """The funnel of the invitations due in ``[start, end)``: per period (and dimension value),
-    the total, the comparison with the previous range of the same length, and uplift per type."""
+    the total, the comparison with the previous range of the same length, and uplift per type.
+
+    ``source``: ``"aggregates"`` (the daily aggregate tables, kept by the nightly run and
+    ``retention report rebuild``) or ``"raw"`` (the same figures straight from the raw tables)."""
     _check_range(start, end)
+    if source not in ("aggregates", "raw"):
+        raise ValueError(f"unknown source {source!r}")
     if dimension is not None and dimension not in DIMENSIONS:
         raise BadRequest(f"dimension: must be one of {', '.join(DIMENSIONS)}")
     repo = ReportingRepository(session)
@@ -272,14 +279,17 @@ def funnel_report(
             return groups.get(value, value)
         return value
 
+    def funnel_rows(f: FunnelFilter, *, group_by: list[str], grain: str) -> list[FunnelRow]:
+        if source == "raw":
+            return repo.funnel_rows(f, group_by=group_by, grain=grain)
+        return funnel_rows_aggregated(session, f, group_by=group_by, grain=grain)
+
     group_by = ["period"] + ([dimension] if dimension else [])
-    rows = repo.funnel_rows(filters(start, end), group_by=group_by, grain=grain.value)
-    total_rows = repo.funnel_rows(filters(start, end), group_by=[], grain=grain.value)
+    rows = funnel_rows(filters(start, end), group_by=group_by, grain=grain.value)
+    total_rows = funnel_rows(filters(start, end), group_by=[], grain=grain.value)
     before = _previous(start, end)
-    previous_rows = repo.funnel_rows(
-        filters(before.start, before.end), group_by=[], grain=grain.value
-    )
-    by_type = repo.funnel_rows(filters(start, end), group_by=["type"], grain=grain.value)
+    previous_rows = funnel_rows(filters(before.start, before.end), group_by=[], grain=grain.value)
+    by_type = funnel_rows(filters(start, end), group_by=["type"], grain=grain.value)
 
     current = _pair(total_rows[0] if total_rows else None)
     previous = _pair(previous_rows[0] if previous_rows else None)
