@@ -20,7 +20,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, case, delete, func, insert, select
+from sqlalchemy import Engine, and_, case, delete, func, insert, select
 from sqlmodel import Session
 
 from app.models import Dealer, Invitation, RepairOrderLine
@@ -156,7 +156,7 @@ def due_date_range(session: Session, dealer_id: int) -> tuple[date, date] | None
 
 
 def rebuild_aggregates(
-    session_factory: Callable[[], Any],
+    engine: Engine,
     dealer_ids: Sequence[int],
     *,
     since: date | None = None,
@@ -164,22 +164,25 @@ def rebuild_aggregates(
     chunk_days: int = 92,
     progress: Callable[[int, date, date, int], None] | None = None,
 ) -> int:
-    """Rebuild the aggregates of the dealers, one transaction per dealer and chunk of due dates
-    (``session_factory()`` is a context manager yielding a session that commits on exit);
-    ``progress(dealer_id, start, end, rows)`` after each chunk. Returns the rows written."""
+    """Rebuild the aggregates of the dealers for ``[since, until)`` (default: each dealer's
+    first to last due date), committing one transaction per dealer and chunk of ``chunk_days``
+    due dates; ``progress(dealer_id, start, end, rows)`` after each. Returns the rows written."""
     total = 0
     for dealer_id in dealer_ids:
-        with session_factory() as session:
+        with Session(engine) as session:
             bounds = due_date_range(session, dealer_id)
-        if bounds is None and (since is None or until is None):
+        if since is not None and until is not None:
+            start, end = since, until
+        elif bounds is None:
             continue
-        start = since or (bounds[0] if bounds else date.min)
-        end = until or (bounds[1] if bounds else date.max)
+        else:
+            start, end = since or bounds[0], until or bounds[1]
         chunk = start
         while chunk < end:
             chunk_end = min(end, chunk + timedelta(days=chunk_days))
-            with session_factory() as session:
+            with Session(engine) as session:
                 rows = refresh_aggregates(session, dealer_id, chunk, chunk_end)
+                session.commit()
             total += rows
             if progress is not None:
                 progress(dealer_id, chunk, chunk_end, rows)
@@ -196,6 +199,14 @@ def refresh_recent(session: Session, dealer_id: int, today: date) -> int:
         today - timedelta(days=NIGHTLY_BACK_DAYS),
         today + timedelta(days=NIGHTLY_AHEAD_DAYS),
     )
+
+
+def refresh_zone(session: Session, *, time_zone: str, today: date) -> int:
+    """The nightly refresh of every dealer in ``time_zone`` (:func:`refresh_recent`)."""
+    dealer_ids = session.execute(
+        select(_dealer.c.id).where(_dealer.c.time_zone == time_zone).order_by(_dealer.c.id)
+    ).scalars()
+    return sum(refresh_recent(session, dealer_id, today) for dealer_id in list(dealer_ids))
 
 
 # Reading ------------------------------------------------------------------------------------------

@@ -7,16 +7,19 @@ is defined in ``docs/reports.md``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy import Engine
 from sqlmodel import Session
 
 from app import audit
 from app.audit import Actor
 from app.errors import BadRequest, NotFound
+from app.reporting import aggregates
 from app.reporting.aggregates import funnel_rows_aggregated
 from app.reporting.repository import DIMENSIONS, FunnelFilter, FunnelRow, ReportingRepository
 from app.security.principal import DealerScope
@@ -659,3 +662,41 @@ def record_export(session: Session, *, name: str, fmt: str, report: Report, acto
         after={"format": fmt, "rows": len(report.tables[0].rows) if report.tables else 0},
     )
     session.commit()
+
+
+def rebuild_aggregates(
+    engine: Engine,
+    *,
+    dealer: str | None,
+    since: date | None,
+    until: date | None,
+    actor: Actor,
+    progress: Callable[[int, date, date, int], None] | None = None,
+) -> int:
+    """Rebuild the daily funnel aggregates of one dealer (by code) or all, audited."""
+    with Session(engine) as session:
+        dealers = _dealers(ReportingRepository(session), None)
+        ids = [_dealer_named(dealers, dealer)] if dealer is not None else sorted(dealers)
+    written = aggregates.rebuild_aggregates(
+        engine,
+        [i for i in ids if i is not None],
+        since=since,
+        until=until,
+        progress=progress,
+    )
+    with Session(engine) as session:
+        audit.record(
+            session,
+            actor=actor,
+            action="report.rebuild",
+            object_type="report",
+            object_id="funnel_aggregates",
+            after={
+                "dealer": dealer,
+                "from": None if since is None else since.isoformat(),
+                "to": None if until is None else until.isoformat(),
+                "rows": written,
+            },
+        )
+        session.commit()
+    return written

@@ -32,6 +32,7 @@ from sqlalchemy import Engine, text
 from app.db import get_engine, session_scope
 from app.invitation import service as invitation_service
 from app.invitation.repository import InvitationRepository
+from app.reporting import aggregates as report_aggregates
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +59,10 @@ def run_nightly_for_time_zone(time_zone: str, *, engine: Engine | None = None) -
         len(summaries),
         sum(s.rows_written for s in summaries),
     )
+    with session_scope(engine) as session:  # then the report aggregates of recent due dates
+        rows = report_aggregates.refresh_zone(session, time_zone=time_zone, today=today)
+        session.commit()
+    log.info("report aggregates %s for %s: %d day row(s)", time_zone, today, rows)
 
 
 def time_zones(engine: Engine | None = None) -> list[str]:
