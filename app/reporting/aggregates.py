@@ -116,7 +116,7 @@ def refresh_aggregates(session: Session, dealer_id: int, since: date, until: dat
         .subquery("invitation_revenue")
     )
     keys = [wide.c.dealer_id, wide.c.period, wide.c.type, wide.c.segment, wide.c.suppressed_reason]
-    result = session.execute(
+    session.execute(
         insert(_day).from_select(
             [
                 "dealer_id",
@@ -140,7 +140,12 @@ def refresh_aggregates(session: Session, dealer_id: int, since: date, until: dat
             .group_by(*keys),
         )
     )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    written = session.execute(
+        select(func.count()).where(
+            _day.c.dealer_id == dealer_id, _day.c.due_date >= since, _day.c.due_date < until
+        )
+    ).scalar_one()
+    return int(written)
 
 
 def due_date_range(session: Session, dealer_id: int) -> tuple[date, date] | None:
