@@ -218,12 +218,24 @@ def refresh_zone(session: Session, *, time_zone: str, today: date) -> int:
 
 
 def funnel_rows_aggregated(
-    session: Session, filters: FunnelFilter, *, group_by: Sequence[str], grain: str = "month"
+    session: Session,
+    filters: FunnelFilter,
+    *,
+    group_by: Sequence[str],
+    grain: str = "month",
+    customers: bool = True,
 ) -> list[FunnelRow]:
-    """:meth:`ReportingRepository.funnel_rows` computed from the aggregate tables."""
+    """:meth:`ReportingRepository.funnel_rows` computed from the aggregate tables
+    (``customers=False``: skip the distinct-customer counts, left at zero, the costly part)."""
     for name in group_by:
         if name != "period" and name not in DIMENSIONS:
             raise ValueError(f"unknown dimension {name!r}")
+    with_group = "group" in group_by or filters.group_id is not None
+
+    def joined(stmt: Any, table: Any) -> Any:
+        if with_group:
+            return stmt.join(_dealer, _dealer.c.id == table.c.dealer_id)
+        return stmt
 
     def keys_of(table: Any) -> list[Any]:
         columns = {
@@ -271,7 +283,7 @@ def funnel_rows_aggregated(
             *[func.sum(_day.c[f]) for f in STAGE_FLAGS],
             *[func.sum(_day.c[f"revenue_{pay}"]) for pay in PAY_TYPES],
         )
-        .join(_dealer, _dealer.c.id == _day.c.dealer_id)
+        .select_from(joined(_day, _day))
         .where(*where(_day))
         .group_by(*keys, reason)
     ):
@@ -286,16 +298,18 @@ def funnel_rows_aggregated(
             value = Decimal(str(r[n + 2 + len(STAGE_FLAGS) + i] or 0))
             money[pay] = (money.get(pay, Decimal(0)) + value).quantize(Decimal("0.01"))
 
+    if not customers:
+        return _rows(invitations, {}, suppressed_inv, {}, revenue)
     ckeys = keys_of(_cday)
     per_customer = (
         select(*ckeys, _cday.c.customer_id, *[func.max(_cday.c[f]).label(f) for f in STAGE_FLAGS])
-        .join(_dealer, _dealer.c.id == _cday.c.dealer_id)
+        .select_from(joined(_cday, _cday))
         .where(*where(_cday))
         .group_by(*ckeys, _cday.c.customer_id)
         .subquery("per_customer")
     )
     pkeys = [per_customer.c[f"k{i}"] for i in range(n)]
-    customers = {
+    by_customer = {
         key_of(r): {"due": int(r[n])}
         | {f: int(r[n + 1 + i] or 0) for i, f in enumerate(STAGE_FLAGS)}
         for r in session.execute(
@@ -308,17 +322,28 @@ def funnel_rows_aggregated(
     suppressed_cus: dict[tuple[Any, ...], dict[str, int]] = {}
     for r in session.execute(
         select(*ckeys, creason, func.count(func.distinct(_cday.c.customer_id)))
-        .join(_dealer, _dealer.c.id == _cday.c.dealer_id)
+        .select_from(joined(_cday, _cday))
         .where(*where(_cday), and_(creason.is_not(None)))
         .group_by(*ckeys, creason)
     ):
         suppressed_cus.setdefault(key_of(r), {})[r[n]] = int(r[n + 1])
 
+    return _rows(invitations, by_customer, suppressed_inv, suppressed_cus, revenue)
+
+
+def _rows(
+    invitations: dict[tuple[Any, ...], dict[str, int]],
+    customers: dict[tuple[Any, ...], dict[str, int]],
+    suppressed_inv: dict[tuple[Any, ...], dict[str, int]],
+    suppressed_cus: dict[tuple[Any, ...], dict[str, int]],
+    revenue: dict[tuple[Any, ...], dict[str, Decimal]],
+) -> list[FunnelRow]:
+    zero = dict.fromkeys(("due", *STAGE_FLAGS), 0)
     out = [
         FunnelRow(
             key=key,
             invitations=counts,
-            customers=customers[key],
+            customers=customers.get(key, zero),
             suppressed_invitations=suppressed_inv.get(key, {}),
             suppressed_customers=suppressed_cus.get(key, {}),
             revenue=revenue.get(key, {}),

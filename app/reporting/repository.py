@@ -255,6 +255,8 @@ class ReportingRepository:
             # The cohort CTE makes the planner's row estimates (and so its costs) large enough to
             # trigger JIT compilation, which takes seconds, far longer than the queries run.
             self.session.execute(text("SET LOCAL jit = off"))
+            # The distinct-customer counts hash one row per customer: keep that in memory.
+            self.session.execute(text("SET LOCAL work_mem = '64MB'"))
         if self.dialect == "sqlite":
             connection.connection.driver_connection.create_function(  # type: ignore[union-attr]
                 "retention_local_date", 2, _sqlite_local_date, deterministic=True

@@ -282,17 +282,24 @@ def funnel_report(
             return groups.get(value, value)
         return value
 
-    def funnel_rows(f: FunnelFilter, *, group_by: list[str], grain: str) -> list[FunnelRow]:
+    def funnel_rows(
+        f: FunnelFilter, *, group_by: list[str], grain: str, customers: bool = True
+    ) -> list[FunnelRow]:
         if source == "raw":
             return repo.funnel_rows(f, group_by=group_by, grain=grain)
-        return funnel_rows_aggregated(session, f, group_by=group_by, grain=grain)
+        return funnel_rows_aggregated(
+            session, f, group_by=group_by, grain=grain, customers=customers
+        )
 
     group_by = ["period"] + ([dimension] if dimension else [])
     rows = funnel_rows(filters(start, end), group_by=group_by, grain=grain.value)
     total_rows = funnel_rows(filters(start, end), group_by=[], grain=grain.value)
     before = _previous(start, end)
     previous_rows = funnel_rows(filters(before.start, before.end), group_by=[], grain=grain.value)
-    by_type = funnel_rows(filters(start, end), group_by=["type"], grain=grain.value)
+    # Uplift is counted in invitations only: no distinct customers needed per type.
+    by_type = funnel_rows(
+        filters(start, end), group_by=["type"], grain=grain.value, customers=False
+    )
 
     current = _pair(total_rows[0] if total_rows else None)
     previous = _pair(previous_rows[0] if previous_rows else None)
