@@ -67,7 +67,7 @@ INSERT INTO vehicle (id, vin, dealer_id, make, model, fuel, status)
   FROM generate_series(1, {n}) i;
 CREATE TEMP TABLE bench_inv AS
   SELECT i, (i + 1) / 2 AS customer_id, (((i + 1) / 2) % {dealers}) + 1 AS dealer_id,
-         DATE '2025-01-01' + ((i * 7919) % 365) AS due_date,
+         DATE '2025-01-01' + ((i::bigint * 7919) % 365)::int AS due_date,
          (i::bigint * 48271 % 2147483647) % 100 AS h
   FROM generate_series(1, {n}) i;
 ALTER TABLE bench_inv ADD COLUMN control boolean, ADD COLUMN suppressed boolean;
