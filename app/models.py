@@ -15,6 +15,7 @@ from app.dms.models import (
     DmsWebhookEvent,
 )
 from app.invitation.models import NightlyRun, SeasonalCampaign
+from app.reporting.models import ReportFunnelCustomerDay, ReportFunnelDay
 from app.security.models import RateLimitCounter
 from app.vehicle.models import (
     OdometerReading,
@@ -49,6 +50,8 @@ __all__ = [
     "NightlyRun",
     "OdometerReading",
     "RateLimitCounter",
+    "ReportFunnelCustomerDay",
+    "ReportFunnelDay",
     "Ownership",
     "RecallCampaign",
     "RecallVehicle",

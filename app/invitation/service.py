@@ -35,6 +35,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from app import audit
@@ -603,7 +604,13 @@ def create_service_plan(
         raise Conflict(f"a service plan for {data.make}/{data.model}/{data.fuel} exists already")
     plan = ServicePlan(**data.model_dump())
     session.add(plan)
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError:  # created at the same moment by someone else
+        session.rollback()
+        raise Conflict(
+            f"a service plan for {data.make}/{data.model}/{data.fuel} exists already"
+        ) from None
     audit.record(
         session, actor=actor, action="service_plan.create", object_type="service_plan",
         object_id=plan.id, after=_plan_values(plan),

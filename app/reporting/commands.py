@@ -13,7 +13,7 @@ import typer
 from rich.console import Console
 
 from app.audit import Actor, ActorType
-from app.db import session_scope
+from app.db import get_engine, session_scope
 from app.errors import AppError
 from app.reporting import export
 from app.reporting import service as reporting_service
@@ -154,3 +154,38 @@ def retention(
             err.print(f"[red]{exc.message}[/red]")
             raise typer.Exit(2) from exc
     _emit("retention", report, fmt, output)
+
+
+@report_cli.command("rebuild")
+def rebuild(
+    dealer: DealerOpt = None,
+    start: Annotated[
+        str | None, typer.Option("--from", help="First due date YYYY-MM-DD (default: earliest)")
+    ] = None,
+    end: Annotated[
+        str | None,
+        typer.Option("--to", help="Last due date YYYY-MM-DD, excluded (default: latest)"),
+    ] = None,
+) -> None:
+    """Rebuild the daily funnel aggregates from the raw tables (all dealers unless --dealer)."""
+    since = None if start is None else _date(start, "--from")
+    until = None if end is None else _date(end, "--to")
+    if since is not None and until is not None and until <= since:
+        raise typer.BadParameter("must be after --from", param_hint="--to")
+
+    def progress(dealer_id: int, first: date, last: date, rows: int) -> None:
+        err.print(f"dealer {dealer_id}: due dates {first} to {last} (excluded): {rows} rows")
+
+    try:
+        written = reporting_service.rebuild_aggregates(
+            get_engine(),
+            dealer=dealer,
+            since=since,
+            until=until,
+            actor=Actor(type=ActorType.SYSTEM),
+            progress=progress,
+        )
+    except AppError as exc:
+        err.print(f"[red]{exc.message}[/red]")
+        raise typer.Exit(2) from exc
+    err.print(f"Rebuilt the report aggregates: {written} day rows")

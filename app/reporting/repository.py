@@ -223,6 +223,10 @@ class FunnelFilter:
     group_id: int | None = None
     type: str | None = None
     segment: str | None = None
+    vehicles_of_cohort: bool = False
+    """Widen the cohort to every invitation (of the same dealers) of the vehicles of the
+    invitations due in the range, whatever their due date: used to find the one owner of an RO
+    that several invitations could claim when filling the aggregates."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -258,6 +262,8 @@ class ReportingRepository:
             # The cohort CTE makes the planner's row estimates (and so its costs) large enough to
             # trigger JIT compilation, which takes seconds, far longer than the queries run.
             self.session.execute(text("SET LOCAL jit = off"))
+            # The distinct-customer counts hash one row per customer: keep that in memory.
+            self.session.execute(text("SET LOCAL work_mem = '64MB'"))
         if self.dialect == "sqlite":
             connection.connection.driver_connection.create_function(  # type: ignore[union-attr]
                 "retention_local_date", 2, _sqlite_local_date, deterministic=True
@@ -279,11 +285,24 @@ class ReportingRepository:
 
     def invitation_stages(self, filters: FunnelFilter, *, grain: str) -> Any:
         """One row per invitation of the cohort with its stage flags (a CTE)."""
-        conditions = [
-            in_scope(_inv.c.dealer_id, filters.dealer_ids),
-            _inv.c.due_date >= filters.start,
-            _inv.c.due_date < filters.end,
-        ]
+        conditions = [in_scope(_inv.c.dealer_id, filters.dealer_ids)]
+        in_range = [_inv.c.due_date >= filters.start, _inv.c.due_date < filters.end]
+        if filters.vehicles_of_cohort:
+            due = _inv.alias("due_in_range")
+            conditions.append(
+                _inv.c.vehicle_id.in_(
+                    select(due.c.vehicle_id).where(
+                        due.c.due_date >= filters.start,
+                        due.c.due_date < filters.end,
+                        in_scope(due.c.dealer_id, filters.dealer_ids),
+                        due.c.dealer_id == filters.dealer_id
+                        if filters.dealer_id is not None
+                        else true(),
+                    )
+                )
+            )
+        else:
+            conditions.extend(in_range)
         if filters.dealer_id is not None:
             conditions.append(_inv.c.dealer_id == filters.dealer_id)
         if filters.group_id is not None:
@@ -472,6 +491,25 @@ class ReportingRepository:
         appointment or opens within the attribution window; an RO attributed to several
         invitations (two reasons for the same car) counts once, for the oldest invitation.
         """
+        owner = self.revenue_owners(stages)
+        amount = func.coalesce(func.sum(_line.c.labor_amount + _line.c.parts_amount), 0)
+        rows = self.session.execute(
+            select(*keys, _line.c.pay_type, amount)
+            .select_from(owner)
+            .join(stages, stages.c.invitation_id == owner.c.invitation_id)
+            .join(_line, _line.c.repair_order_id == owner.c.ro_id)
+            .group_by(*keys, _line.c.pay_type)
+        )
+        n = len(keys)
+        out: dict[tuple[Any, ...], dict[str, Decimal]] = {}
+        for r in rows:
+            out.setdefault(key_of(r), {})[r[n]] = Decimal(str(r[n + 1])).quantize(Decimal("0.01"))
+        return out
+
+    @staticmethod
+    def revenue_owners(stages: Any) -> Any:
+        """(ro_id, invitation_id): each RO attributed to an arrived invitation of ``stages``,
+        with the oldest (lowest id) such invitation as its one owner."""
         arrived = stages.c.arrived == 1
         linked = (
             select(stages.c.invitation_id, _ro.c.id.label("ro_id"))
@@ -498,24 +536,11 @@ class ReportingRepository:
             .where(arrived)
         )
         pairs = union(linked, in_window).subquery("attributed")
-        owner = (
+        return (
             select(pairs.c.ro_id, func.min(pairs.c.invitation_id).label("invitation_id"))
             .group_by(pairs.c.ro_id)
             .subquery("owner")
         )
-        amount = func.coalesce(func.sum(_line.c.labor_amount + _line.c.parts_amount), 0)
-        rows = self.session.execute(
-            select(*keys, _line.c.pay_type, amount)
-            .select_from(owner)
-            .join(stages, stages.c.invitation_id == owner.c.invitation_id)
-            .join(_line, _line.c.repair_order_id == owner.c.ro_id)
-            .group_by(*keys, _line.c.pay_type)
-        )
-        n = len(keys)
-        out: dict[tuple[Any, ...], dict[str, Decimal]] = {}
-        for r in rows:
-            out.setdefault(key_of(r), {})[r[n]] = Decimal(str(r[n + 1])).quantize(Decimal("0.01"))
-        return out
 
     # Agents -------------------------------------------------------------------------------------
 

@@ -7,16 +7,20 @@ is defined in ``docs/reports.md``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy import Engine
 from sqlmodel import Session
 
 from app import audit
 from app.audit import Actor
 from app.errors import BadRequest, NotFound
+from app.reporting import aggregates
+from app.reporting.aggregates import funnel_rows_aggregated
 from app.reporting.repository import DIMENSIONS, FunnelFilter, FunnelRow, ReportingRepository
 from app.security.principal import DealerScope
 from reports import (
@@ -245,10 +249,16 @@ def funnel_report(
     type: str | None = None,
     segment: str | None = None,
     dealer_ids: DealerScope,
+    source: str = "aggregates",
 ) -> Report:
     """The funnel of the invitations due in ``[start, end)``: per period (and dimension value),
-    the total, the comparison with the previous range of the same length, and uplift per type."""
+    the total, the comparison with the previous range of the same length, and uplift per type.
+
+    ``source``: ``"aggregates"`` (the daily aggregate tables, kept by the nightly run and
+    ``retention report rebuild``) or ``"raw"`` (the same figures straight from the raw tables)."""
     _check_range(start, end)
+    if source not in ("aggregates", "raw"):
+        raise ValueError(f"unknown source {source!r}")
     if dimension is not None and dimension not in DIMENSIONS:
         raise BadRequest(f"dimension: must be one of {', '.join(DIMENSIONS)}")
     repo = ReportingRepository(session)
@@ -272,14 +282,24 @@ def funnel_report(
             return groups.get(value, value)
         return value
 
+    def funnel_rows(
+        f: FunnelFilter, *, group_by: list[str], grain: str, customers: bool = True
+    ) -> list[FunnelRow]:
+        if source == "raw":
+            return repo.funnel_rows(f, group_by=group_by, grain=grain)
+        return funnel_rows_aggregated(
+            session, f, group_by=group_by, grain=grain, customers=customers
+        )
+
     group_by = ["period"] + ([dimension] if dimension else [])
-    rows = repo.funnel_rows(filters(start, end), group_by=group_by, grain=grain.value)
-    total_rows = repo.funnel_rows(filters(start, end), group_by=[], grain=grain.value)
+    rows = funnel_rows(filters(start, end), group_by=group_by, grain=grain.value)
+    total_rows = funnel_rows(filters(start, end), group_by=[], grain=grain.value)
     before = _previous(start, end)
-    previous_rows = repo.funnel_rows(
-        filters(before.start, before.end), group_by=[], grain=grain.value
+    previous_rows = funnel_rows(filters(before.start, before.end), group_by=[], grain=grain.value)
+    # Uplift is counted in invitations only: no distinct customers needed per type.
+    by_type = funnel_rows(
+        filters(start, end), group_by=["type"], grain=grain.value, customers=False
     )
-    by_type = repo.funnel_rows(filters(start, end), group_by=["type"], grain=grain.value)
 
     current = _pair(total_rows[0] if total_rows else None)
     previous = _pair(previous_rows[0] if previous_rows else None)
@@ -649,3 +669,41 @@ def record_export(session: Session, *, name: str, fmt: str, report: Report, acto
         after={"format": fmt, "rows": len(report.tables[0].rows) if report.tables else 0},
     )
     session.commit()
+
+
+def rebuild_aggregates(
+    engine: Engine,
+    *,
+    dealer: str | None,
+    since: date | None,
+    until: date | None,
+    actor: Actor,
+    progress: Callable[[int, date, date, int], None] | None = None,
+) -> int:
+    """Rebuild the daily funnel aggregates of one dealer (by code) or all, audited."""
+    with Session(engine) as session:
+        dealers = _dealers(ReportingRepository(session), None)
+        ids = [_dealer_named(dealers, dealer)] if dealer is not None else sorted(dealers)
+    written = aggregates.rebuild_aggregates(
+        engine,
+        [i for i in ids if i is not None],
+        since=since,
+        until=until,
+        progress=progress,
+    )
+    with Session(engine) as session:
+        audit.record(
+            session,
+            actor=actor,
+            action="report.rebuild",
+            object_type="report",
+            object_id="funnel_aggregates",
+            after={
+                "dealer": dealer,
+                "from": None if since is None else since.isoformat(),
+                "to": None if until is None else until.isoformat(),
+                "rows": written,
+            },
+        )
+        session.commit()
+    return written

@@ -37,6 +37,7 @@ from app.invitation import service as invitation_service
 from app.invitation.repository import InvitationRepository
 from app.model_base import utcnow
 from app.privacy import service as privacy_service
+from app.reporting import aggregates as report_aggregates
 from app.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -62,6 +63,10 @@ def run_nightly_for_time_zone(time_zone: str, *, engine: Engine | None = None) -
         len(summaries),
         sum(s.rows_written for s in summaries),
     )
+    with session_scope(engine) as session:  # then the report aggregates of recent due dates
+        rows = report_aggregates.refresh_zone(session, time_zone=time_zone, today=today)
+        session.commit()
+    log.info("report aggregates %s for %s: %d day row(s)", time_zone, today, rows)
 
 
 def anonymise_inactive_customers(*, engine: Engine | None = None) -> int:

@@ -107,6 +107,19 @@ class TestCatalogue:
         assert any(p["id"] == plan_id for p in listed)
         assert deleted.status_code == 204
 
+    def test_a_second_identical_plan_is_a_conflict_even_with_non_ascii_names(
+        self, admin: TestClient
+    ) -> None:
+        # Found by fuzzing: SQLite's lower() knows ASCII only, so the lookup missed "Ø" and the
+        # unique key answered with a 500; it must be a 409 like any other duplicate.
+        plan = {"make": "Ø~", "model": "Ω", "interval_months": 12, "interval_km": 15000}
+        first = admin.post("/api/v1/service-plans", json=plan)
+        second = admin.post("/api/v1/service-plans", json=plan)
+
+        assert first.status_code == 201, first.text
+        assert second.status_code == 409
+        assert "exists already" in second.json()["detail"]
+
     def test_a_dealer_campaign_overrides_the_built_in_window(
         self, admin: TestClient, session: Session
     ) -> None:

@@ -31,6 +31,7 @@ from app.models import (
     RepairOrderLine,
     Vehicle,
 )
+from app.reporting.aggregates import refresh_aggregates
 from tests.app.auth.factories import create_user
 
 
@@ -457,6 +458,10 @@ def build_known_dataset(session: Session) -> KnownDataset:
         (v_other.vin, "open"),
     ):
         session.add(RecallVehicle(campaign_id=_id(campaign), vin=vin, status=status))
+    session.flush()
+    # The funnel reports read the daily aggregates: fill them as the nightly run / rebuild does.
+    for dealer in (d1, d2):
+        refresh_aggregates(session, _id(dealer), date(2024, 1, 1), date(2027, 1, 1))
     session.flush()
     return KnownDataset(
         dealer=d1, other_dealer=d2, agent_a=agent_a, agent_b=agent_b, invitations=inv

@@ -10,12 +10,15 @@ from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
-from sqlmodel import Session
+from sqlalchemy import delete
+from sqlmodel import Session, select
 from typer.testing import CliRunner
 
+from app.audit.models import AuditEvent
 from app.cli import cli
 from app.db import get_engine
 from app.migrations import upgrade_to_head
+from app.reporting.models import ReportFunnelCustomerDay, ReportFunnelDay
 from app.settings import get_settings
 from tests.app.reporting.factories import KnownDataset, build_known_dataset
 from tests.conftest import drop_database, fresh_database_url
@@ -87,3 +90,40 @@ def test_a_bad_date_names_the_option(known: KnownDataset) -> None:
     result = CliRunner().invoke(cli, ["report", "funnel", "--from", "2026-02-30", "--to", "x"])
     assert result.exit_code == 2
     assert "--from" in result.output
+
+
+def test_rebuild_fills_the_aggregates_again(known: KnownDataset) -> None:
+    with Session(get_engine()) as session:
+        session.execute(delete(ReportFunnelDay))
+        session.execute(delete(ReportFunnelCustomerDay))
+        session.commit()
+    empty = json.loads(run("funnel", *Q1, "--dealer", known.dealer.code))
+    assert empty["total"]["invitations"]["due"] == 0
+
+    result = CliRunner().invoke(
+        cli, ["report", "rebuild", "--dealer", known.dealer.code, "--from", "2026-01-01"]
+    )
+    assert result.exit_code == 0, result.output
+    assert f"dealer {known.dealer.id}: due dates 2026-01-01 to" in result.stderr
+    body = json.loads(run("funnel", *Q1, "--dealer", known.dealer.code))
+    assert body["total"]["invitations"]["due"] == 11
+    assert body["total"]["invitations"]["arrived"] == 4
+    assert body["total"]["invitations"]["revenue"]["total"] == "460.00"
+    assert body["previous"]["invitations"]["due"] == 0  # 2025-Q4 was not rebuilt
+    # All dealers, whole history (2025-Q4 back too); the rebuild is audited.
+    result = CliRunner().invoke(cli, ["report", "rebuild"])
+    assert result.exit_code == 0, result.output
+    full = json.loads(run("funnel", *Q1, "--dealer", known.dealer.code))
+    assert full["total"] == body["total"]
+    assert full["previous"]["invitations"]["due"] > 0
+    with Session(get_engine()) as session:
+        events = session.exec(select(AuditEvent).where(AuditEvent.action == "report.rebuild"))
+        assert len(events.all()) == 2
+
+
+def test_rebuild_refuses_an_empty_range(known: KnownDataset) -> None:
+    result = CliRunner().invoke(
+        cli, ["report", "rebuild", "--from", "2026-02-01", "--to", "2026-01-01"]
+    )
+    assert result.exit_code == 2
+    assert "--to" in result.output

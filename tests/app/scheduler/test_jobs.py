@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -18,6 +18,7 @@ from app.dataset.service import import_dataset
 from app.db import build_engine, session_scope
 from app.migrations import upgrade_to_head
 from app.models import CallTask, Dealer, Invitation
+from app.reporting.models import ReportFunnelDay
 from app.scheduler import jobs
 from app.settings import Settings
 from tests.app.invitation.dataset import nightly_dataset
@@ -91,6 +92,21 @@ def test_the_prague_job_runs_the_prague_dealers_for_their_local_date(
         tasks = session.execute(select(func.count()).select_from(CallTask)).scalar_one()
     assert computed == {datetime(2026, 11, 20).date()}
     assert tasks == 3
+    # The report aggregates of the recent due dates were refreshed after the run.
+    with session_scope(engine_with_data) as session:
+        invitations = session.execute(
+            select(func.count())
+            .select_from(Invitation)
+            .join(Dealer, Dealer.id == Invitation.dealer_id)  # type: ignore[arg-type]
+            .where(
+                Dealer.time_zone == "Europe/Prague",
+                Invitation.due_date >= date(2026, 5, 4),  # 200 days back
+                Invitation.due_date < date(2027, 3, 20),  # 120 days ahead
+            )
+        ).scalar_one()
+        aggregated = session.execute(select(func.sum(ReportFunnelDay.due))).scalar_one()
+    assert invitations > 0
+    assert aggregated == invitations
 
 
 def test_embedded_mode_runs_the_nightly_jobs_in_the_background_while_serving(

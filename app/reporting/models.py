@@ -1,0 +1,68 @@
+"""Daily aggregate tables of the service funnel, rebuilt from the raw tables (never edited).
+
+``report_funnel_day`` holds the additive figures: per dealer, due date (the dealer's local day),
+invitation type, value segment and suppression reason, the invitation counts of every stage and
+the attributed revenue by pay type. Distinct customers are not additive across days or groups,
+so ``report_funnel_customer_day`` keeps one row per customer of each such day and group with the
+stage flags (0/1) that customer reached there; a report counts customers by taking the maximum
+of each flag per customer over its groups, which gives exactly the raw query's figures.
+
+Both are filled by :func:`app.reporting.aggregates.refresh_aggregates` (delete and insert of the
+affected due dates in one transaction), by the nightly run for recent due dates and by
+``retention report rebuild``. See docs/reports.md, "Aggregates".
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import Index, Numeric
+from sqlmodel import Field, SQLModel
+
+
+class ReportFunnelDay(SQLModel, table=True):
+    __tablename__ = "report_funnel_day"
+    __table_args__ = (Index("ix_report_funnel_day_dealer_id_due_date", "dealer_id", "due_date"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    dealer_id: int = Field(foreign_key="dealer.id", ondelete="CASCADE")
+    due_date: date
+    type: str = Field(max_length=24)
+    segment: str = Field(max_length=16)
+    suppressed_reason: str | None = Field(default=None, max_length=48)
+    due: int
+    control: int
+    control_arrived: int
+    targeted: int
+    attempted: int
+    reached: int
+    booked: int
+    arrived_from_booking: int
+    arrived: int
+    revenue_customer_pay: Decimal = Field(sa_type=Numeric(14, 2))
+    revenue_warranty: Decimal = Field(sa_type=Numeric(14, 2))
+    revenue_internal: Decimal = Field(sa_type=Numeric(14, 2))
+
+
+class ReportFunnelCustomerDay(SQLModel, table=True):
+    __tablename__ = "report_funnel_customer_day"
+    __table_args__ = (
+        Index("ix_report_funnel_customer_day_dealer_id_due_date", "dealer_id", "due_date"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    dealer_id: int = Field(foreign_key="dealer.id", ondelete="CASCADE")
+    due_date: date
+    type: str = Field(max_length=24)
+    segment: str = Field(max_length=16)
+    suppressed_reason: str | None = Field(default=None, max_length=48)
+    customer_id: int
+    control: int
+    control_arrived: int
+    targeted: int
+    attempted: int
+    reached: int
+    booked: int
+    arrived_from_booking: int
+    arrived: int
