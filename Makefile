@@ -20,10 +20,13 @@ $(DEV_STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@ $(STAMP)
 
-## run: install, migrate the SQLite database, load demo data when empty, serve on :8000
+## run: install, migrate the SQLite database, load demo data when empty, compute today's
+## invitations and call tasks (a re-run writes nothing), serve on :8000
 run: $(STAMP)
 	$(BIN)/retention migrate
 	$(BIN)/retention demo --if-empty --vehicles 2000
+	$(BIN)/retention compute
+	$(BIN)/retention report rebuild
 	$(BIN)/retention demo-users
 	@echo "Serving on http://127.0.0.1:8000  (API docs: http://127.0.0.1:8000/docs)"
 	$(BIN)/retention serve --host 127.0.0.1 --port 8000
