@@ -155,7 +155,13 @@ def _read(data: bytes) -> list[dict[str, str]]:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise BadRequest("body: the file is not UTF-8 text") from exc
-    reader = csv.DictReader(io.StringIO(text))
+    try:
+        return _rows(csv.DictReader(io.StringIO(text, newline="")))
+    except csv.Error as exc:  # e.g. a stray carriage return inside an unquoted field
+        raise BadRequest(f"body: not a readable CSV file ({exc})") from exc
+
+
+def _rows(reader: csv.DictReader[str]) -> list[dict[str, str]]:
     header = [h.strip() for h in (reader.fieldnames or [])]
     missing = [c for c in IMPORT_REQUIRED if c not in header]
     if missing:

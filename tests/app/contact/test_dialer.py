@@ -127,3 +127,12 @@ def test_a_bad_header_is_a_400_naming_it(session: Session) -> None:
     response = _post(_client(session, dealer), "key,disposition\nct-1,busy\n")
     assert response.status_code == 400
     assert response.json()["detail"].startswith("header:")
+
+
+def test_an_unreadable_csv_is_a_400_not_a_server_error(session: Session) -> None:
+    # Found by fuzzing: a carriage return inside an unquoted field made the csv module raise.
+    dealer = create_dealer(session)
+    body = b"\x0f\xc3\xa5\xc3\x8b\r\xf2\xb7\x8f\xa5\xc2\x98\xf0\xbe\x9c\xaeE".decode()
+    response = _post(_client(session, dealer), body)
+    assert response.status_code == 400
+    assert response.json()["detail"].startswith(("body:", "header:"))
