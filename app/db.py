@@ -94,21 +94,23 @@ def session_scope(engine: Engine | None = None) -> Iterator[Session]:
         yield session
 
 
+def begin_immediate(session: Session) -> None:
+    """SQLite: start the session's transaction with ``BEGIN IMMEDIATE``, taking the write lock up
+    front. A deferred transaction that reads and then writes fails with "database is locked" when
+    another writer committed in between (the busy timeout cannot help: its snapshot is stale);
+    an immediate one queues behind the busy timeout instead. Nothing on PostgreSQL, nor for a
+    session already in a transaction (a test's savepoint)."""
+    if session.get_bind().dialect.name == "sqlite" and not session.in_transaction():
+        session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
+
+
 def begin_write(session: Session, lock: str) -> None:
     """Serialise a read-then-write transaction with the others that take the same ``lock``.
 
-    SQLite: a deferred transaction that reads and then writes fails with "database is locked"
-    when another writer committed in between (the busy timeout cannot help: its snapshot is
-    stale), so the transaction starts with ``BEGIN IMMEDIATE`` and concurrent writers queue behind
-    the busy timeout instead (the lock name is moot: SQLite has one writer). A session already in
-    a transaction (a test's savepoint) is left as it is.
-    PostgreSQL: a transaction-scoped advisory lock named ``lock``, so two imports of overlapping
-    keys run one after the other rather than failing on each other's unique keys.
+    SQLite: ``begin_immediate`` (the lock name is moot: SQLite has one writer). PostgreSQL: a
+    transaction-scoped advisory lock named ``lock``, so two imports of overlapping keys run one
+    after the other rather than failing on each other's unique keys.
     """
-    dialect = session.get_bind().dialect.name
-    if dialect == "sqlite":
-        if not session.in_transaction():
-            session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
-        return
-    if dialect == "postgresql":
+    begin_immediate(session)
+    if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:lock))"), {"lock": lock})

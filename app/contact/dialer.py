@@ -29,6 +29,7 @@ from app.audit import service as audit
 from app.audit.service import Actor
 from app.contact import service as contact_service
 from app.contact.repository import ContactRepository
+from app.db import begin_immediate
 from app.enums import CallTaskStatus
 from app.errors import AppError, BadRequest, ValidationFailed
 from app.security.principal import DealerScope
@@ -183,7 +184,7 @@ def import_results(
 ) -> dict[str, Any]:
     """Apply a dialer's results file in one transaction; 422 listing every bad row otherwise."""
     rows = _read(data)
-    contact_service._begin_write(session)
+    begin_immediate(session)
     repo = ContactRepository(session)
     errors: list[dict[str, Any]] = []
     counts: dict[str, int] = {}

@@ -15,7 +15,6 @@ from zoneinfo import ZoneInfo
 
 import phonenumbers
 from phonenumbers import timezone as phone_timezone
-from sqlalchemy import Engine
 from sqlmodel import Session
 
 from app.audit import service as audit
@@ -41,6 +40,7 @@ from app.contact.schemas import (
     VisitPublic,
 )
 from app.customer.models import Customer, CustomerPhone
+from app.db import begin_immediate
 from app.dms import outbox as dms_outbox
 from app.enums import (
     AppointmentOrigin,
@@ -187,13 +187,6 @@ def _locale(session: Session, candidates: list[Candidate]) -> dict[int, Locale]:
 # Claim ---------------------------------------------------------------------------------------
 
 
-def _begin_write(session: Session) -> None:
-    # SQLite: take the write lock at BEGIN, so two claimers never read the same head of queue.
-    # (A session bound to a connection, as in tests, is already inside its transaction.)
-    if isinstance(session.bind, Engine) and not session.in_transaction():
-        session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
-
-
 def claim_next(
     session: Session, *, agent_id: int, dealer_ids: DealerScope, now: datetime, actor: Actor
 ) -> CallCard | None:
@@ -202,7 +195,7 @@ def claim_next(
     Due callbacks come first (reserved for their agent for 15 minutes). A ready task outside its
     customer's calling window is not handed out: it is moved to its next callable time.
     """
-    _begin_write(session)
+    begin_immediate(session)  # two claimers never read the same head of queue
     repo = ContactRepository(session)
     repo.release_expired_leases(now=now)
     chosen: Candidate | None = repo.due_callback(
@@ -276,7 +269,7 @@ def renew_lease(
     now: datetime,
 ) -> LeasePublic:
     """Extend the lease while the card is open; 409 once the token is stale."""
-    _begin_write(session)
+    begin_immediate(session)  # reads, then writes
     row = _task(session, task_id, dealer_ids)
     _check_lease(row, token=token, agent_id=agent_id)
     expires = now + LEASE
@@ -455,7 +448,7 @@ def record_outcome(
     actor: Actor,
 ) -> OutcomePublic:
     """Record the call's disposition and apply every effect in one transaction."""
-    _begin_write(session)
+    begin_immediate(session)  # reads, then writes
     repo = ContactRepository(session)
     row = _task(session, task_id, dealer_ids)
     _check_lease(row, token=body.claim_token, agent_id=agent_id)
