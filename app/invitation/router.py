@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Path, Query, status
 
 from app.deps import AdminUser, AnyUser, SessionDep
 from app.enums import InvitationStatus, InvitationType
@@ -22,6 +22,9 @@ from app.invitation.models import (
     ServicePlanPublic,
     ServicePlanUpdate,
 )
+
+# Ids as the other routers bound them: a number past the database's integer is a 422, not a 500.
+RowId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 router = APIRouter(prefix="/invitations", tags=["invitations"])
 catalogue_router = APIRouter(tags=["catalogue"])
@@ -83,7 +86,7 @@ def create_service_plan(
 
 @catalogue_router.patch("/service-plans/{plan_id}", response_model=ServicePlanPublic)
 def update_service_plan(
-    plan_id: int, data: ServicePlanUpdate, caller: AdminUser, session: SessionDep
+    plan_id: RowId, data: ServicePlanUpdate, caller: AdminUser, session: SessionDep
 ) -> ServicePlanPublic:
     plan = invitation_service.update_service_plan(
         session, plan_id=plan_id, data=data, actor=caller.actor, dealer_ids=caller.dealer_ids
@@ -92,7 +95,7 @@ def update_service_plan(
 
 
 @catalogue_router.delete("/service-plans/{plan_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_service_plan(plan_id: int, caller: AdminUser, session: SessionDep) -> None:
+def delete_service_plan(plan_id: RowId, caller: AdminUser, session: SessionDep) -> None:
     invitation_service.delete_service_plan(
         session, plan_id=plan_id, actor=caller.actor, dealer_ids=caller.dealer_ids
     )
@@ -119,7 +122,7 @@ def create_seasonal_campaign(
 
 @catalogue_router.patch("/seasonal-campaigns/{campaign_id}", response_model=SeasonalCampaignPublic)
 def update_seasonal_campaign(
-    campaign_id: int, data: SeasonalCampaignUpdate, caller: AdminUser, session: SessionDep
+    campaign_id: RowId, data: SeasonalCampaignUpdate, caller: AdminUser, session: SessionDep
 ) -> SeasonalCampaignPublic:
     return invitation_service.update_seasonal_campaign(
         session,
@@ -133,7 +136,7 @@ def update_seasonal_campaign(
 @catalogue_router.delete(
     "/seasonal-campaigns/{campaign_id}", status_code=status.HTTP_204_NO_CONTENT
 )
-def delete_seasonal_campaign(campaign_id: int, caller: AdminUser, session: SessionDep) -> None:
+def delete_seasonal_campaign(campaign_id: RowId, caller: AdminUser, session: SessionDep) -> None:
     invitation_service.delete_seasonal_campaign(
         session, campaign_id=campaign_id, actor=caller.actor, dealer_ids=caller.dealer_ids
     )

@@ -221,3 +221,12 @@ class TestCatalogue:
             )
 
         assert response.status_code == 403
+
+
+def test_an_id_past_the_database_integer_is_a_422(admin: TestClient) -> None:
+    # Found by fuzzing: /service-plans/21896339596953159467008 overflowed into a 500.
+    response = admin.patch("/api/v1/service-plans/21896339596953159467008", json={})
+    campaign = admin.delete("/api/v1/seasonal-campaigns/99999999999999999999")
+
+    assert response.status_code == 422
+    assert campaign.status_code == 422
