@@ -82,6 +82,33 @@ def serve(
 
 
 @cli.command()
+def scheduler(
+    metrics_port: Annotated[
+        int | None,
+        typer.Option(
+            help="Serve this process's Prometheus metrics on this port "
+            "(default RETENTION_SCHEDULER_METRICS_PORT; 0: none)"
+        ),
+    ] = None,
+    metrics_host: Annotated[str, typer.Option(help="Address of the metrics port")] = "127.0.0.1",
+) -> None:
+    """Run the scheduler as its own process (set RETENTION_EMBEDDED_SCHEDULER=false on the API
+    servers). On PostgreSQL it runs jobs only while it holds the scheduler's advisory lock: start
+    two and the second waits as a standby, taking over when the first stops or dies."""
+    from prometheus_client import start_http_server
+
+    from app.observability.log import configure_logging
+    from app.scheduler.jobs import run_scheduler
+
+    settings = get_settings()
+    configure_logging(settings)
+    port = settings.scheduler_metrics_port if metrics_port is None else metrics_port
+    if port:
+        start_http_server(port, addr=metrics_host)
+    run_scheduler(settings=settings)
+
+
+@cli.command()
 def demo(
     vehicles: Annotated[int, typer.Option(min=1, help="How many vehicles to generate")] = 2000,
     seed: Annotated[int, typer.Option(help="Random seed (same seed, same data)")] = 42,

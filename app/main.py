@@ -30,6 +30,7 @@ from app.observability.middleware import RequestContext
 from app.observability.router import router as metrics_router
 from app.privacy.router import router as privacy_router
 from app.reporting.router import router as reports_router
+from app.scheduler.router import router as job_runs_router
 from app.security.access import check_declarations
 from app.security.middleware import BodySizeLimit, SameOriginWrites, SecurityHeaders
 from app.security.redaction import install_log_redaction
@@ -48,6 +49,13 @@ ERROR_RESPONSE: dict[str, Any] = {
         "detail": {"type": "string"},
         "errors": {"type": "array", "items": {"type": "object"}},
     },
+}
+
+
+UNAVAILABLE_RESPONSE: dict[str, Any] = {
+    "description": "The database is unavailable or busy; retry after the Retry-After seconds",
+    "headers": {"Retry-After": {"schema": {"type": "integer"}, "description": "seconds"}},
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorResponse"}}},
 }
 
 
@@ -85,13 +93,17 @@ def _custom_openapi(app: FastAPI) -> dict[str, Any]:
     components["ErrorResponse"] = ERROR_RESPONSE
     components.pop("HTTPValidationError", None)
     components.pop("ValidationError", None)
-    for operations in schema.get("paths", {}).values():
+    error_content = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorResponse"}}}
+    for path, operations in schema.get("paths", {}).items():
         for operation in operations.values():
-            response = operation.get("responses", {}).get("422")
+            responses = operation.setdefault("responses", {})
+            response = responses.get("422")
             if response is not None:
-                response["content"] = {
-                    "application/json": {"schema": {"$ref": "#/components/schemas/ErrorResponse"}}
-                }
+                response["content"] = error_content
+            # Any operation that reaches the database answers 503 (with Retry-After) while the
+            # database is down or busy (app/db_faults.py); the contract says so.
+            if path.startswith("/api") and "503" not in responses:
+                responses["503"] = UNAVAILABLE_RESPONSE
     app.openapi_schema = schema
     return schema
 
@@ -135,6 +147,7 @@ def create_app() -> FastAPI:
     app.include_router(dms_router, prefix=API_PREFIX)
     app.include_router(dms_webhook_router, prefix=API_PREFIX)
     app.include_router(vehicle_router, prefix=API_PREFIX)
+    app.include_router(job_runs_router, prefix=API_PREFIX)
     check_declarations(app, prefix="/api")  # deny by default: every /api route declares access
     install_web_ui(app)  # pages, /static, HTML error pages; pages are deny-by-default too
     app.openapi = lambda: _custom_openapi(app)  # type: ignore[method-assign]

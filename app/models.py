@@ -16,6 +16,7 @@ from app.dms.models import (
 )
 from app.invitation.models import NightlyRun, SeasonalCampaign
 from app.reporting.models import ReportFunnelCustomerDay, ReportFunnelDay
+from app.scheduler.models import JobRun
 from app.security.models import RateLimitCounter
 from app.vehicle.models import (
     OdometerReading,
@@ -47,6 +48,7 @@ __all__ = [
     "DmsWatermark",
     "DmsWebhookEvent",
     "Invitation",
+    "JobRun",
     "NightlyRun",
     "OdometerReading",
     "RateLimitCounter",

@@ -55,6 +55,23 @@ class Settings(BaseSettings):
     # Embedded mode: `retention serve` also runs the scheduler (the nightly run at 02:00 in each
     # dealer's time zone). Turn it off when the scheduler runs as its own process.
     embedded_scheduler: bool = True
+    # The scheduler process (`retention scheduler`, docs/operations.md). On PostgreSQL it runs
+    # jobs only while it holds an advisory lock; a standby tries to take it (and the leader checks
+    # its lock connection) every scheduler_poll_seconds.
+    scheduler_poll_seconds: float = Field(default=5.0, gt=0)
+    # A job run in progress writes a heartbeat this often; a run whose heartbeat is older than
+    # job_stale_seconds belongs to a dead process and is taken over (job_run).
+    job_heartbeat_seconds: float = Field(default=10.0, gt=0)
+    job_stale_seconds: float = Field(default=60.0, gt=0)
+    # How often the scheduler looks for a daily run of today that has not succeeded yet (missed
+    # while no scheduler ran, failed, or interrupted) and runs it.
+    scheduler_catch_up_seconds: float = Field(default=300.0, gt=0)
+    # Finished job runs older than this are deleted (the daily prune job).
+    job_run_keep_days: int = Field(default=30, gt=0)
+    # Port of the scheduler process's own Prometheus endpoint (0: none).
+    scheduler_metrics_port: int = Field(default=0, ge=0, le=65535)
+    # Vehicles per chunk of the nightly run (each chunk is committed with the run's progress).
+    nightly_chunk_vehicles: int = Field(default=5000, gt=0)
 
     @field_validator("metrics_token", mode="after")
     @classmethod

@@ -71,6 +71,14 @@ JOB_LAST_SUCCESS = Gauge(
     multiprocess_mode="max",
 )
 
+JOB_RUN_RECORDS = Gauge(
+    "retention_job_run_records",
+    "Recorded job runs (the job_run table, kept RETENTION_JOB_RUN_KEEP_DAYS) by job and state "
+    "(running, succeeded, failed); read from the database at each scrape.",
+    ["job", "state"],
+    multiprocess_mode="mostrecent",
+)
+
 # DMS outbox -----------------------------------------------------------------------------------
 OUTBOX_BACKLOG = Gauge(
     "retention_outbox_backlog",

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Response
 
+from app.deps import SessionDep
+from app.observability.database import refresh_database_gauges
 from app.observability.metrics import render
 from app.security.access import metrics_reader
 
@@ -11,6 +13,7 @@ router = APIRouter(tags=["operations"], include_in_schema=False)
 
 
 @router.get("/metrics", dependencies=[Depends(metrics_reader())])
-def read_metrics() -> Response:
+def read_metrics(session: SessionDep) -> Response:
+    refresh_database_gauges(session)
     body, content_type = render()
     return Response(body, media_type=content_type)

@@ -1,6 +1,6 @@
-"""``python -m app.scheduler``: the scheduler in its own process (``retention scheduler``)."""
+"""``python -m app.scheduler``: the same as ``retention scheduler``."""
 
-from app.scheduler.jobs import run_scheduler
+from app.cli import scheduler
 
 if __name__ == "__main__":
-    run_scheduler()
+    scheduler(metrics_port=None, metrics_host="127.0.0.1")

@@ -1,26 +1,37 @@
-"""The nightly run, scheduled at 02:00 local time in every dealer time zone.
+"""The scheduled jobs, the scheduler that runs them, and its leadership.
 
-One cron job per distinct ``dealer.time_zone`` (``nightly:<zone>``) runs the dealers of that zone
-for their local date; ``coalesce``, ``max_instances=1`` and a misfire grace of an hour mean a late
-or doubled trigger runs it once. A run already completed for the date is skipped (the
-``nightly_run`` table), an interrupted one resumes. Every 15 minutes ``sync_jobs`` adds the job of
-a time zone that a newly imported dealer brought in, and drops the job of a zone no dealer uses.
+* ``nightly:<zone>``: the nightly run at 02:00 in every dealer time zone, for the zone's local
+  date; one cron job per distinct ``dealer.time_zone``. ``sync-jobs`` (every 15 minutes) adds
+  the job of a zone that a newly imported dealer brought in and drops the job of an unused one.
+* ``release-leases`` every minute, ``dms:pull`` every 15 minutes, ``dms:outbox`` every minute,
+  ``anonymise-inactive`` daily at 03:30 UTC, ``prune-job-runs`` daily at 04:00 UTC.
+
+Every job except the scheduler's own bookkeeping (``sync-jobs``, ``catch-up``) runs through the
+job-run recorder (``app/scheduler/runs.py``): one ``job_run`` row per job and period, so a period
+that succeeded is never run again and a failed or abandoned one is retried. ``catch-up`` (at
+start, then every ``RETENTION_SCHEDULER_CATCH_UP_SECONDS``) runs the daily jobs whose time today
+has passed without a successful run: missed while no scheduler ran, failed, or killed mid-way
+(the nightly run then resumes after its last committed chunk, ``nightly_run``).
+
+Where the scheduler runs:
 
 * Embedded mode (the default, ``RETENTION_EMBEDDED_SCHEDULER=true``): ``retention serve`` runs
-  ``build_scheduler(blocking=False)`` in a thread of the API's process (``embedded_scheduler``).
-* Its own process (``python -m app.scheduler``, later ``retention scheduler``): ``run_scheduler``
-  with a ``BlockingScheduler``; set ``RETENTION_EMBEDDED_SCHEDULER=false`` on the API servers.
-  Leadership (a PostgreSQL advisory lock, so that a second scheduler started by mistake stays
-  idle) is not here yet. The jobs are safe to run twice regardless: a completed run is skipped,
-  and every write of a run is an upsert that writes only what differs.
+  it in a thread of the API's process (``embedded_scheduler``); for SQLite, one node.
+* Its own process (``retention scheduler``, or ``python -m app.scheduler``): ``run_scheduler``.
+  On PostgreSQL it runs jobs only while it holds the advisory lock (``app/scheduler/leader.py``);
+  a second process waits as a standby and takes over within a poll when the first dies. Set
+  ``RETENTION_EMBEDDED_SCHEDULER=false`` on the API servers.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+import signal
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -36,9 +47,13 @@ from app.dms.jobs import register_jobs as register_dms_jobs
 from app.invitation import service as invitation_service
 from app.invitation.repository import InvitationRepository
 from app.model_base import utcnow
+from app.observability.metrics import INVITATIONS_COMPUTED
 from app.privacy import service as privacy_service
 from app.reporting import aggregates as report_aggregates
-from app.settings import get_settings
+from app.scheduler.leader import AdvisoryLock
+from app.scheduler.repository import JobRunRepository
+from app.scheduler.runs import first_fire_of_day, period_of, run_recorded
+from app.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
 
@@ -46,16 +61,33 @@ NIGHTLY_HOUR = 2
 MISFIRE_GRACE_SECONDS = 3600
 SYNC_MINUTES = 15
 JOB_PREFIX = "nightly:"
+# The scheduler's own bookkeeping: no database writes of their own, never recorded.
+UNRECORDED = frozenset({"sync-jobs", "catch-up"})
+# Standby: say so at INFO on entering, then every this many polls.
+STANDBY_LOG_EVERY = 12
+
+
+# Job bodies -----------------------------------------------------------------------------------
 
 
 def run_nightly_for_time_zone(time_zone: str, *, engine: Engine | None = None) -> None:
     """The job body: the nightly run of the zone's dealers for their local date."""
+    settings = get_settings()
     today = datetime.now(ZoneInfo(time_zone)).date()
     workers = 1 if (engine or get_engine()).dialect.name == "sqlite" else 2
     with session_scope(engine) as session:
         summaries = invitation_service.run_nightly(
-            session, as_of=today, time_zone=time_zone, skip_completed=True, workers=workers
+            session,
+            as_of=today,
+            time_zone=time_zone,
+            skip_completed=True,
+            workers=workers,
+            chunk_size=settings.nightly_chunk_vehicles,
         )
+    for change in ("inserted", "updated", "expired", "closed"):
+        count = sum(getattr(s, f"invitations_{change}") for s in summaries)
+        if count:
+            INVITATIONS_COMPUTED.labels(type="all", status=change).inc(count)
     log.info(
         "nightly run %s for %s: %d dealer(s), %d row(s) written",
         time_zone,
@@ -80,6 +112,106 @@ def anonymise_inactive_customers(*, engine: Engine | None = None) -> int:
     return len(ids)
 
 
+def prune_job_runs(*, engine: Engine | None = None) -> int:
+    """Delete finished job runs older than ``RETENTION_JOB_RUN_KEEP_DAYS``."""
+    days = get_settings().job_run_keep_days
+    with session_scope(engine) as session:
+        deleted = JobRunRepository(session).prune(finished_before=utcnow() - timedelta(days=days))
+        session.commit()
+    if deleted:
+        log.info("deleted %d job run(s) finished more than %d day(s) ago", deleted, days)
+    return deleted
+
+
+# The recorder's wrapper -----------------------------------------------------------------------
+
+
+class RecordedJob:
+    """A job body run through the job-run recorder for the period of ``trigger``."""
+
+    def __init__(
+        self,
+        job: str,
+        trigger: Any,
+        func: Callable[..., object],
+        *,
+        args: tuple[Any, ...] = (),
+        kwargs: dict[str, Any] | None = None,
+        engine: Engine | None = None,
+    ) -> None:
+        self.job = job
+        self.trigger = trigger
+        self.func = func
+        self.args = args
+        self.kwargs = kwargs or {}
+        self.engine = engine
+
+    def period(self, now: datetime) -> str:
+        return period_of(self.trigger, now)
+
+    def __call__(self) -> str:
+        return run_recorded(
+            self.job,
+            self.period(utcnow()),
+            lambda: self.func(*self.args, **self.kwargs),
+            engine=self.engine,
+        )
+
+    def __repr__(self) -> str:  # APScheduler logs the job's callable
+        return f"RecordedJob({self.job})"
+
+
+def add_recorded_job(
+    scheduler: BaseScheduler,
+    func: Callable[..., object],
+    trigger: Any,
+    *,
+    id: str,
+    args: tuple[Any, ...] = (),
+    kwargs: dict[str, Any] | None = None,
+    engine: Engine | None = None,
+    **options: Any,
+) -> None:
+    recorded = RecordedJob(id, trigger, func, args=args, kwargs=kwargs, engine=engine)
+    scheduler.add_job(recorded, trigger, id=id, max_instances=1, coalesce=True, **options)
+
+
+def record_every_job(scheduler: BaseScheduler, engine: Engine | None = None) -> None:
+    """Route jobs that others registered (``register_dms_jobs``) through the recorder."""
+    for job in scheduler.get_jobs():
+        if job.id in UNRECORDED or isinstance(job.func, RecordedJob):
+            continue
+        recorded = RecordedJob(
+            job.id, job.trigger, job.func, args=tuple(job.args), kwargs=dict(job.kwargs),
+            engine=engine,
+        )  # fmt: skip
+        job.modify(func=recorded, args=(), kwargs={})
+
+
+def catch_up(scheduler: BaseScheduler, engine: Engine | None = None) -> list[str]:
+    """Run every daily job whose time today has passed and whose run of today has not
+    succeeded (missed, failed or abandoned); the jobs run (module docstring)."""
+    now = utcnow()
+    ran: list[str] = []
+    for job in scheduler.get_jobs():
+        recorded = job.func
+        if not isinstance(recorded, RecordedJob) or not isinstance(recorded.trigger, CronTrigger):
+            continue
+        fire = first_fire_of_day(recorded.trigger, now)
+        if fire is None or fire > now:
+            continue
+        with session_scope(engine) as session:
+            if JobRunRepository(session).succeeded(job=job.id, period=recorded.period(now)):
+                continue
+        log.info("catch-up: %s has no successful run today; running it", job.id)
+        recorded()
+        ran.append(job.id)
+    return ran
+
+
+# The scheduler ----------------------------------------------------------------------------------
+
+
 def time_zones(engine: Engine | None = None) -> list[str]:
     with session_scope(engine) as session:
         return InvitationRepository(session).time_zones()
@@ -94,21 +226,24 @@ def sync_jobs(scheduler: BaseScheduler, engine: Engine | None = None) -> None:
     for zone in sorted(wanted):
         if scheduler.get_job(JOB_PREFIX + zone) is not None:
             continue
-        scheduler.add_job(
+        add_recorded_job(
+            scheduler,
             run_nightly_for_time_zone,
             CronTrigger(hour=NIGHTLY_HOUR, minute=0, timezone=ZoneInfo(zone)),
-            args=[zone],
-            kwargs={"engine": engine},
             id=JOB_PREFIX + zone,
+            args=(zone,),
+            kwargs={"engine": engine},
+            engine=engine,
             name=f"Nightly run {zone}",
-            max_instances=1,
-            coalesce=True,
             misfire_grace_time=MISFIRE_GRACE_SECONDS,
         )
 
 
-def build_scheduler(blocking: bool, *, engine: Engine | None = None) -> BaseScheduler:
-    """A scheduler (not started) with the nightly job of every dealer time zone."""
+def build_scheduler(
+    blocking: bool, *, engine: Engine | None = None, settings: Settings | None = None
+) -> BaseScheduler:
+    """A scheduler (not started) with every job; each runs through the job-run recorder."""
+    settings = settings or get_settings()
     scheduler: BaseScheduler = (
         BlockingScheduler(timezone="UTC") if blocking else BackgroundScheduler(timezone="UTC")
     )
@@ -122,25 +257,46 @@ def build_scheduler(blocking: bool, *, engine: Engine | None = None) -> BaseSche
         max_instances=1,
         coalesce=True,
     )
-    scheduler.add_job(
+    add_recorded_job(
+        scheduler,
         release_expired_leases,
         IntervalTrigger(seconds=RELEASE_EVERY_SECONDS),
-        kwargs={"engine": engine},
         id="release-leases",
+        kwargs={"engine": engine},
+        engine=engine,
         name="Return call tasks with expired leases to the queue",
-        max_instances=1,
-        coalesce=True,
     )
     register_dms_jobs(scheduler)  # pull connectors every 15 minutes, booking export every minute
-    scheduler.add_job(
+    record_every_job(scheduler, engine)
+    add_recorded_job(
+        scheduler,
         anonymise_inactive_customers,
         CronTrigger(hour=3, minute=30, timezone="UTC"),
-        kwargs={"engine": engine},
         id="anonymise-inactive",
+        kwargs={"engine": engine},
+        engine=engine,
         name="Anonymise customers inactive for the configured years",
+        misfire_grace_time=MISFIRE_GRACE_SECONDS,
+    )
+    add_recorded_job(
+        scheduler,
+        prune_job_runs,
+        CronTrigger(hour=4, minute=0, timezone="UTC"),
+        id="prune-job-runs",
+        kwargs={"engine": engine},
+        engine=engine,
+        name="Delete old job runs",
+        misfire_grace_time=MISFIRE_GRACE_SECONDS,
+    )
+    scheduler.add_job(
+        catch_up,
+        IntervalTrigger(seconds=settings.scheduler_catch_up_seconds),
+        args=[scheduler, engine],
+        id="catch-up",
+        name="Run today's daily jobs that have not succeeded",
+        next_run_time=utcnow(),  # at start, then every interval
         max_instances=1,
         coalesce=True,
-        misfire_grace_time=MISFIRE_GRACE_SECONDS,
     )
     return scheduler
 
@@ -164,10 +320,69 @@ def embedded_scheduler(
         scheduler.shutdown(wait=False)
 
 
-def run_scheduler() -> None:
-    """Run the scheduler in this process until interrupted (``python -m app.scheduler``)."""
-    scheduler = build_scheduler(blocking=True, engine=get_engine())
+def quiet_apscheduler() -> None:
+    """APScheduler logs every job execution at INFO (several lines a minute); keep warnings."""
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+
+
+def run_scheduler(
+    *,
+    engine: Engine | None = None,
+    settings: Settings | None = None,
+    stop: threading.Event | None = None,
+) -> None:
+    """Run the scheduler in this process until ``stop`` is set (SIGTERM or SIGINT set it when
+    it is not given). On PostgreSQL only while holding the advisory lock (module docstring)."""
+    settings = settings or get_settings()
+    engine = engine or get_engine()
+    quiet_apscheduler()
+    if stop is None:
+        stop = threading.Event()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, lambda *_: stop.set())
+    poll = settings.scheduler_poll_seconds
+    if engine.dialect.name != "postgresql":
+        log.info("scheduler started (%s: one node, no leadership)", engine.dialect.name)
+        _lead(engine, settings, stop, held=lambda: True)
+        return
+    lock = AdvisoryLock(
+        engine.url.render_as_string(hide_password=False),
+        connect_timeout=settings.db_connect_timeout_seconds,
+    )
+    polls = 0
     try:
-        scheduler.start()
-    except (KeyboardInterrupt, SystemExit):
-        pass
+        while not stop.is_set():
+            if lock.try_acquire():
+                polls = 0
+                log.info("scheduler is the leader: it holds the scheduler lock; running jobs")
+                _lead(engine, settings, stop, held=lock.held)
+                if not stop.is_set():
+                    log.warning("scheduler lost the lock; stopped running jobs, now standby")
+                lock.release()
+                continue
+            if polls % STANDBY_LOG_EVERY == 0:
+                log.info(
+                    "scheduler is standby: another scheduler holds the lock; trying every %g s",
+                    poll,
+                )
+            polls += 1
+            stop.wait(poll)
+    finally:
+        lock.release()
+    log.info("scheduler stopped")
+
+
+def _lead(
+    engine: Engine, settings: Settings, stop: threading.Event, *, held: Callable[[], bool]
+) -> None:
+    """Run the jobs until ``stop`` is set or ``held()`` turns false (checked every poll)."""
+    scheduler = build_scheduler(blocking=False, engine=engine, settings=settings)
+    scheduler.start()
+    log.info("scheduler running %d job(s)", len(scheduler.get_jobs()))
+    try:
+        while not stop.wait(settings.scheduler_poll_seconds):
+            if not held():
+                break
+    finally:
+        # A run in progress is abandoned; its heartbeat stops and the next leader retries it.
+        scheduler.shutdown(wait=False)

@@ -47,7 +47,7 @@ def test_one_two_oclock_job_per_dealer_time_zone(engine_with_data: Engine) -> No
 
     assert isinstance(scheduler, BackgroundScheduler)
     assert set(nightly) == {"nightly:Europe/Helsinki", "nightly:Europe/Prague"}
-    for zone_name, job in ((j.args[0], j) for j in nightly.values()):
+    for zone_name, job in ((j.func.args[0], j) for j in nightly.values()):
         trigger = job.trigger
         assert isinstance(trigger, CronTrigger)
         assert str(trigger.timezone) == zone_name

@@ -45,12 +45,13 @@ class World:
     path_values: dict[str, Any]
 
 
-# Writes to the shared catalogue (no dealer): a dealer-scoped caller whose role the rule admits
-# gets 403, only a platform administrator gets through.
+# Writes to the shared catalogue, and the platform's job runs (no dealer): a dealer-scoped caller
+# whose role the rule admits gets 403, only a platform administrator gets through.
 SHARED = {
     ("POST", "/api/v1/service-plans"),
     ("PATCH", "/api/v1/service-plans/{plan_id}"),
     ("DELETE", "/api/v1/service-plans/{plan_id}"),
+    ("GET", "/api/v1/job-runs"),  # the scheduler serves every dealer
 }
 
 
