@@ -102,9 +102,11 @@ class JobRunRepository:
         return bool(getattr(result, "rowcount", 0))
 
     def get(self, *, job: str, period: str) -> JobRun | None:
-        return self.session.exec(  # type: ignore[call-overload,no-any-return]
-            select(JobRun).where(COLUMNS.job == job, COLUMNS.period == period)
-        ).first()
+        return (
+            self.session.execute(select(JobRun).where(COLUMNS.job == job, COLUMNS.period == period))
+            .scalars()
+            .first()
+        )
 
     def succeeded(self, *, job: str, period: str) -> bool:
         return (

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from sqlmodel import Session
 
 from app.errors import PermissionDenied
 from app.scheduler.models import JobRunPublic, JobRunsPublic
 from app.scheduler.repository import JobRunRepository
 from app.security.principal import DealerScope
+
+
+def _utc(at: datetime) -> datetime:
+    return at.replace(tzinfo=UTC) if at.tzinfo is None else at  # SQLite keeps naive UTC
 
 
 def list_job_runs(
@@ -32,9 +38,9 @@ def list_job_runs(
                 state=r.state,
                 attempts=r.attempts,
                 owner=r.owner,
-                started_at=r.started_at,
-                heartbeat_at=r.heartbeat_at,
-                finished_at=r.finished_at,
+                started_at=_utc(r.started_at),
+                heartbeat_at=_utc(r.heartbeat_at),
+                finished_at=_utc(r.finished_at) if r.finished_at else None,
                 duration_seconds=(
                     round((r.finished_at - r.started_at).total_seconds(), 3)
                     if r.finished_at is not None
