@@ -7,6 +7,7 @@ DEV_STAMP := $(VENV)/.installed-dev
 export RETENTION_DATABASE_URL ?= sqlite:///var/retention.sqlite3
 
 .PHONY: run test lint format migrate demo bench clean messages screenshots
+BENCH_SIZE ?= full
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -56,6 +57,11 @@ messages: $(DEV_STAMP)
 	$(BIN)/pybabel update -i app/web/locales/messages.pot -d app/web/locales -D messages \
 		--ignore-obsolete --width 100
 	$(BIN)/pybabel compile -d app/web/locales -D messages --statistics
+
+## bench: run every benchmark (BENCH_SIZE=full: DESIGN §7's sizes, hours on 2 cores; small: a
+## quick check) and rewrite the generated table at the top of docs/benchmarks.md
+bench: $(DEV_STAMP)
+	$(BIN)/python benchmarks/run_all.py --size $(BENCH_SIZE) $(BENCH_ARGS)
 
 ## screenshots: serve the demo and save PNGs of each page into docs/screenshots/
 screenshots: $(DEV_STAMP)

@@ -188,9 +188,22 @@ def record_every_job(scheduler: BaseScheduler, engine: Engine | None = None) -> 
         job.modify(func=recorded, args=(), kwargs={})
 
 
-def catch_up(scheduler: BaseScheduler, engine: Engine | None = None) -> list[str]:
+def catch_up(
+    scheduler: BaseScheduler, engine: Engine | None = None, busy: threading.Lock | None = None
+) -> list[str]:
     """Run every daily job whose time today has passed and whose run of today has not
-    succeeded (missed, failed or abandoned); the jobs run (module docstring)."""
+    succeeded (missed, failed or abandoned); the jobs run (module docstring). While an earlier
+    catch-up is still running (a long nightly run) this one returns at once."""
+    busy = busy or threading.Lock()
+    if not busy.acquire(blocking=False):
+        return []
+    try:
+        return _catch_up(scheduler, engine)
+    finally:
+        busy.release()
+
+
+def _catch_up(scheduler: BaseScheduler, engine: Engine | None) -> list[str]:
     now = utcnow()
     ran: list[str] = []
     for job in scheduler.get_jobs():
@@ -291,11 +304,13 @@ def build_scheduler(
     scheduler.add_job(
         catch_up,
         IntervalTrigger(seconds=settings.scheduler_catch_up_seconds),
-        args=[scheduler, engine],
+        args=[scheduler, engine, threading.Lock()],
         id="catch-up",
         name="Run today's daily jobs that have not succeeded",
         next_run_time=utcnow(),  # at start, then every interval
-        max_instances=1,
+        # A catch-up running a long nightly run makes the next ones return at once (its lock),
+        # rather than APScheduler warning "maximum number of running instances reached".
+        max_instances=2,
         coalesce=True,
     )
     return scheduler
