@@ -35,7 +35,6 @@ def refresh_database_gauges(session: Session) -> bool:
             .where(AppointmentOutbox.status == DeliveryStatus.PENDING.value)  # type: ignore[arg-type]
         ).scalar_one()
         runs = JobRunRepository(session).counts()
-        session.rollback()  # end the read transaction
     except SQLAlchemyError as exc:
         log.warning("metrics: database figures unavailable (%s)", type(exc).__name__)
         return False
