@@ -186,6 +186,7 @@ class Outcome:
     result: Result | None
     seconds: float
     error: str | None = None
+    skipped: bool = False
 
 
 def last_json(stdout: str) -> Result:
@@ -318,6 +319,12 @@ def render(
     ]
     for o in outcomes:
         b = o.benchmark
+        if o.skipped:
+            lines.append(
+                f"| {b.name} | - | not run in this run (`--skip`) | {b.target} | {b.target_size} "
+                f"| not measured | - |"
+            )
+            continue
         if o.result is None:
             lines.append(
                 f"| {b.name} | - | **failed**: {o.error} | {b.target} | {b.target_size} | "
@@ -371,7 +378,12 @@ def main() -> int:
     log_dir.mkdir(parents=True, exist_ok=True)
     when = datetime.now(UTC)
     load_start = f"{os.getloadavg()[0]:.2f}"
-    outcomes = [run(b, args.size, args.db_prefix, log_dir) for b in chosen]
+    outcomes = [
+        run(b, args.size, args.db_prefix, log_dir)
+        if b in chosen
+        else Outcome(b, "", None, 0.0, skipped=True)
+        for b in BENCHMARKS
+    ]
     load_end = f"{os.getloadavg()[0]:.2f}"
     block = render(outcomes, size=args.size, load=(load_start, load_end),
                    pg_server=args.pg_server, when=when)  # fmt: skip
@@ -380,9 +392,10 @@ def main() -> int:
     summary = {
         o.benchmark.name: (o.result if o.result is not None else {"error": o.error})
         for o in outcomes
+        if not o.skipped
     }
     print(json.dumps({"size": args.size, "load_average": [load_start, load_end], **summary}))
-    return 0 if all(o.result is not None for o in outcomes) else 1
+    return 0 if all(o.result is not None for o in outcomes if not o.skipped) else 1
 
 
 if __name__ == "__main__":
