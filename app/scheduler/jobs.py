@@ -325,6 +325,7 @@ def embedded_scheduler(
     if not enabled:
         yield None
         return
+    quiet_apscheduler()
     scheduler = build_scheduler(blocking=False, engine=engine)
     scheduler.start()
     log.info("embedded scheduler started: %d job(s)", len(scheduler.get_jobs()))

@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
 import signal
@@ -43,6 +44,9 @@ from app.demo.generator import load_demo
 from app.enums import Role
 from app.invitation import service as invitation_service
 from app.migrations import upgrade_to_head
+from app.scheduler import jobs
+from app.scheduler.leader import LOCK_KEY
+from app.settings import Settings
 from tests.app.auth.factories import create_user, sign_in, use_session
 from tests.app.contact.factories import TUESDAY_10_PRAGUE, create_dealer, create_task
 from tests.app.ops.conftest import app_on_engine
@@ -469,3 +473,46 @@ def test_postgresql_restarted_under_load_the_service_recovers_within_ten_seconds
     assert set(out.statuses) <= {200, 204, 409, 503}, out.statuses
     # Every acknowledged outcome is stored; an unanswered one may or may not have been.
     assert out.acknowledged <= attempts <= out.acknowledged + out.unanswered
+
+
+# The lock's connection lost -------------------------------------------------------------------
+
+
+def _lock_holder(engine: Engine) -> int | None:
+    with engine.connect() as conn:
+        return conn.execute(
+            text(
+                "SELECT a.pid FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+                "WHERE l.locktype = 'advisory' AND l.granted AND l.objid = :key "
+                "AND a.application_name = 'retention-scheduler'"
+            ),  # fmt: skip
+            {"key": LOCK_KEY},
+        ).scalar()
+
+
+def test_a_leader_whose_lock_connection_is_killed_goes_back_to_standby_and_leads_again(
+    pg_url: str,
+) -> None:
+    engine = build_engine(pg_url)
+    stop = threading.Event()
+    settings = Settings(environment="test", database_url=pg_url, scheduler_poll_seconds=0.2,
+                        scheduler_catch_up_seconds=3600)  # fmt: skip
+    runner = threading.Thread(
+        target=jobs.run_scheduler, kwargs={"engine": engine, "settings": settings, "stop": stop}
+    )
+    runner.start()
+    try:
+        first = wait_for(lambda: _lock_holder(engine), timeout=30, what="the lock")
+        terminate_backend(pg_url, first)
+        second = wait_for(lambda: (pid := _lock_holder(engine)) != first and pid, timeout=30,
+                          what="the lock taken again")  # fmt: skip
+    finally:
+        stop.set()
+        runner.join(timeout=30)
+    after_stop = _lock_holder(engine)
+    engine.dispose()
+
+    assert second != first
+    assert not runner.is_alive()
+    assert logging.getLogger("apscheduler").getEffectiveLevel() == logging.WARNING
+    assert after_stop is None  # a stopped scheduler releases the lock
