@@ -15,8 +15,8 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.errors import AppError
-from app.web.agent_pages import router as agent_pages_router
 from app.web.access import NOT_PAGES, LoginRequired, check_page_declarations
+from app.web.agent_pages import router as agent_pages_router
 from app.web.pages import router as pages_router
 from app.web.rendering import render
 
