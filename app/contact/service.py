@@ -751,7 +751,7 @@ def _book(
         dealer_id=dealer.id,
         vehicle_id=booking.vehicle_id,
         customer_id=customer.id,
-        slot_start=booking.slot_start,
+        slot_start=booking.slot_start.astimezone(UTC),  # SQLite keeps wall time, no offset
         duration_minutes=booking.duration_minutes,
         service_types=booking.service_types,
         status=AppointmentStatus.BOOKED.value,

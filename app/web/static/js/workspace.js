@@ -184,7 +184,9 @@ async function loadSlots(c) {
   }
   if (card !== c) return; // the card was closed meanwhile
   const days = new Map();
+  const now = Date.now();
   for (const slot of answer.data) {
+    if (new Date(slot.start).getTime() <= now) continue; // today's slots that have passed
     const day = slot.start.slice(0, 10); // the dealer's local date (the offset is the dealer's)
     if (!days.has(day)) days.set(day, []);
     days.get(day).push(slot);
