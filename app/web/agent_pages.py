@@ -40,7 +40,14 @@ def workspace_page(request: Request, viewer: AgentViewer, session: SessionDep) -
         "agent/workspace.html",
         viewer=viewer,
         dealers={
-            d.id: {"code": d.code, "name": d.name, "time_zone": d.time_zone} for d in dealers.data
+            d.id: {
+                "code": d.code,
+                "name": d.name,
+                "time_zone": d.time_zone,
+                "currency": d.currency,
+                "distance_unit": d.distance_unit.value,
+            }
+            for d in dealers.data
         },
     )
 

@@ -59,6 +59,17 @@ function formatNumber(value) {
   return new Intl.NumberFormat(lang).format(Number(value));
 }
 
+function formatMoney(value, currency) {
+  return new Intl.NumberFormat(lang, { style: "currency", currency }).format(Number(value));
+}
+
+// Distances are stored in km and shown in the dealer's unit.
+function formatDistance(km, unit) {
+  const miles = unit === "mi";
+  return new Intl.NumberFormat(lang, { style: "unit", unit: miles ? "mile" : "kilometer", maximumFractionDigits: 0 })
+    .format(miles ? Number(km) / 1.609344 : Number(km));
+}
+
 function typeLabel(code) {
   return data.types[code] || code;
 }
@@ -121,10 +132,11 @@ function renderHistory(c) {
   for (const a of c.earlier_attempts) {
     events.push({ at: a.started_at, kind: "call", title: T.call, text: [a.label, a.note].filter(Boolean).join(" · "), moment: true });
   }
+  const dealer = dealerOf(c.dealer_id);
   for (const v of c.last_visits) {
     const parts = [];
-    if (v.odometer_km !== null) parts.push(`${formatNumber(v.odometer_km)} km`);
-    parts.push(formatNumber(v.total));
+    if (v.odometer_km !== null) parts.push(formatDistance(v.odometer_km, dealer?.distance_unit));
+    parts.push(dealer ? formatMoney(v.total, dealer.currency) : formatNumber(v.total));
     events.push({ at: v.opened_date, kind: "repair_order", title: T.visit, text: parts.join(" · "), moment: false });
   }
   for (const a of c.appointments) {
