@@ -20,6 +20,9 @@ import pytest
 from sqlalchemy import select
 from sqlmodel import Session
 
+from app.audit import SYSTEM
+from app.contact import supervisor as supervisor_service
+from app.contact.schemas import ReassignIn
 from app.db import build_engine
 from app.enums import Role
 from app.migrations import upgrade_to_head
@@ -37,6 +40,13 @@ from tests.app.web.test_browser import (  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.browser
 FUNNEL = "/api/v1/reports/funnel?from=2026-11-01&to=2026-12-01"  # the tasks' invitations' due date
+# The value of a datetime-local input half an hour from now, in the browser's time zone.
+IN_HALF_AN_HOUR = """() => {
+  const d = new Date(Date.now() + 30 * 60 * 1000);
+  const p = (n) => String(n).padStart(2, "0");
+  const day = `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}`;
+  return `${day}T${p(d.getHours())}:${p(d.getMinutes())}`;
+}"""
 
 
 def callable_locale(now: datetime) -> tuple[str, str]:
@@ -64,7 +74,10 @@ class Site:
     manager_a: str
     supervisor_a: str
     manager_b: str
+    agent_c: str
     booked_task: int
+    callback_task: int
+    lease_task: int
 
 
 @pytest.fixture(scope="module")
@@ -81,10 +94,16 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
             "supervisor_a": create_user(session, role=Role.SUPERVISOR, dealers=[dealer_a]),
             "manager_b": create_user(session, role=Role.MANAGER, dealers=[dealer_b]),
         }
-        # The first call (higher priority) gets "no answer", the second is booked.
-        first = create_task(session, dealer=dealer_a, priority=90, phone="+420601777101")
-        second = create_task(session, dealer=dealer_a, priority=80, phone="+420601777102")
-        for task in (first, second):
+        dealer_c = create_dealer(session)  # the lease test's, apart from the others' queue
+        users["agent_c"] = create_user(session, role=Role.AGENT, dealers=[dealer_c])
+        # In priority order: "no answer", a callback, a booking; and the lease test's call.
+        tasks = [
+            create_task(session, dealer=dealer_a, priority=90, phone="+420601777101"),
+            create_task(session, dealer=dealer_a, priority=85, phone="+420601777102"),
+            create_task(session, dealer=dealer_a, priority=80, phone="+420601777103"),
+            create_task(session, dealer=dealer_c, priority=50, phone="+420601777104"),
+        ]
+        for task in tasks:
             task.time_zone, task.country = zone, country
             session.add(task)
         session.commit()
@@ -98,7 +117,10 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
             users["manager_a"].email,
             users["supervisor_a"].email,
             users["manager_b"].email,
-            int(second.id or 0),
+            users["agent_c"].email,
+            int(tasks[2].id or 0),
+            int(tasks[1].id or 0),
+            int(tasks[3].id or 0),
         )
     engine.dispose()
     with serve(database_url, env={"RETENTION_ENVIRONMENT": "test"}) as url:
@@ -166,12 +188,22 @@ def test_an_agent_takes_calls_records_an_outcome_and_books_a_slot(page: Any, sit
     expect(page.locator("#flash")).to_have_text("Recorded: No answer.")
     expect(card).to_be_hidden()
 
-    # The keyboard: N takes the next call; 5 (call back) without a time shows the field's error.
+    # The keyboard: N takes the next call; 5 (call back) without a time shows the field's error,
+    # with the time picked it lands in "My callbacks".
     page.locator("body").press("n")
     expect(card.get_by_role("link", name="+420601777102")).to_be_visible()
     page.locator("body").press("5")
     expect(page.locator("#error-callback_at")).to_have_text("Choose when to call back.")
     expect(page.get_by_label("Call back at")).to_have_attribute("aria-invalid", "true")
+    page.get_by_label("Call back at").fill(page.evaluate(IN_HALF_AN_HOUR))
+    page.locator("#card-name").click()
+    page.keyboard.press("5")
+    expect(page.locator("#flash")).to_have_text("Recorded: Call back.")
+    expect(page.locator("#my-callbacks")).to_contain_text("Jana Nováková")
+    assert _task_status(site, site.callback_task) == "callback"
+
+    page.locator("body").press("n")
+    expect(card.get_by_role("link", name="+420601777103")).to_be_visible()
 
     # The slot picker lists free slots per day with the free count; book with the Booked key.
     slots = page.get_by_label("Workshop slot")
@@ -233,6 +265,12 @@ def test_the_board_of_another_dealer_is_refused_and_the_own_one_refreshes(
 
     sign_in(page, site, site.supervisor_a, start=f"/supervisor/{site.dealer_a_id}")
     expect(page.locator("#board-updated")).to_contain_text("refreshes every 30 seconds")
+    if _task_status(site, site.callback_task) == "callback":  # after the agent's test
+        expect(page.locator("#due-rows")).to_contain_text("Test agent")
+        agents = page.locator("#agents-rows tr")
+        expect(agents).to_have_count(1)
+        expect(agents.locator("td")).to_have_text(["Test agent", "3", "2", "1", "0"])
+    expect(page.locator("#queue-rows")).to_contain_text("Next service")
     first = page.locator("#board-updated").get_attribute("data-refreshed-at")
     # Pause the recall campaign with a bad boost first: the error is shown next to the field.
     form = page.locator('form[data-type="recall"]')
@@ -250,6 +288,61 @@ def test_the_board_of_another_dealer_is_refused_and_the_own_one_refreshes(
     expect(page.locator('form[data-type="recall"]').get_by_label("Priority boost")).to_have_value(
         "10"
     )
+
+
+def test_the_lease_is_renewed_while_the_card_is_open_and_a_lost_lease_stops_the_card(
+    page: Any,  # noqa: F811
+    site: Site,
+) -> None:
+    page.clock.install()  # the page's timers run on a clock the test moves
+    sign_in(page, site, site.agent_c, start="/agent")
+    page.get_by_role("button", name="Next call").click()
+    expect(page.locator("#call-card").get_by_role("link", name="+420601777104")).to_be_visible()
+    before = _lease_expiry(site, site.lease_task)
+
+    with page.expect_response(lambda r: r.url.endswith("/lease")) as renewal:
+        page.clock.run_for("02:05")
+    assert renewal.value.status == 200
+    assert _lease_expiry(site, site.lease_task) > before
+
+    # A supervisor hands the task back to the queue: the next renewal gets 409 and the card stops.
+    _reassign_to_queue(site, site.lease_task)
+    with page.expect_response(lambda r: r.url.endswith("/lease")) as refused:
+        page.clock.run_for("02:05")
+    assert refused.value.status == 409
+    expect(page.locator("#card-lease")).to_have_text(
+        "This call was taken back (the lease expired). Take the next call."
+    )
+    expect(page.get_by_role("button", name="No answer")).to_be_disabled()
+    expect(page.get_by_role("button", name="Next call")).to_be_enabled()
+
+
+def _lease_expiry(site: Site, task_id: int) -> datetime:
+    engine = build_engine(site.database_url)
+    try:
+        with Session(engine) as session:
+            task = session.get(CallTask, task_id)
+            assert task is not None
+            assert task.lease_expires_at is not None
+            return task.lease_expires_at
+    finally:
+        engine.dispose()
+
+
+def _reassign_to_queue(site: Site, task_id: int) -> None:
+    engine = build_engine(site.database_url)
+    try:
+        with Session(engine) as session:
+            supervisor_service.reassign_task(
+                session,
+                task_id=task_id,
+                body=ReassignIn(agent_id=None),
+                dealer_ids=None,
+                now=datetime.now(UTC),
+                actor=SYSTEM,
+            )
+    finally:
+        engine.dispose()
 
 
 def test_the_workspace_and_the_board_fit_a_tablet(browser: Any, site: Site) -> None:  # noqa: F811
