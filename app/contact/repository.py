@@ -187,6 +187,7 @@ class ContactRepository:
         return self.session.execute(
             select(
                 _t,
+                _d.c.code.label("dealer_code"),
                 _d.c.time_zone.label("dealer_time_zone"),
                 _d.c.country.label("dealer_country"),
                 _d.c.group_id,

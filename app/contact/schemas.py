@@ -128,6 +128,7 @@ class CallCard(BaseModel):
     claim_token: str
     lease_expires_at: datetime
     dealer_id: int
+    dealer: str = Field(description="the dealer's code (for GET /dealers/{code}/slots)")
     priority: int
     primary_type: str
     purpose: str

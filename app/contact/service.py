@@ -345,6 +345,7 @@ def call_card(session: Session, *, task_id: int, now: datetime) -> CallCard:
         claim_token=row.claim_token or "",
         lease_expires_at=_utc(row.lease_expires_at) if row.lease_expires_at else now,
         dealer_id=row.dealer_id,
+        dealer=row.dealer_code,
         priority=row.priority,
         primary_type=row.primary_type,
         purpose=row.purpose,

@@ -40,7 +40,7 @@ class TestWorkspacePage:
         assert 'id="next-call"' in page.text
         assert 'aria-keyshortcuts="n"' in page.text
         assert '<script type="module" src="/static/js/workspace.js"></script>' in page.text
-        assert dealer.code in page.text  # the dealers' codes, for the slot picker
+        assert dealer.code in page.text  # the dealers' zones and currencies, by id and code
         assert 'href="/agent" aria-current="page"' in page.text
 
     def test_a_manager_takes_no_calls_so_gets_a_403_page(self, session: Session) -> None:
@@ -110,6 +110,15 @@ class TestSupervisorBoard:
 
 def supervisor_actor(user: User) -> Actor:
     return Actor(type=ActorType.USER, id=user.id)
+
+
+def test_the_call_card_names_its_dealer_for_the_slot_picker(session: Session) -> None:
+    dealer = create_dealer(session)
+    create_task(session, dealer=dealer)
+    client = _client(session, create_user(session, role=Role.AGENT, dealers=[dealer]))
+    card = client.post("/api/v1/agent/next-call").json()
+    assert (card["dealer_id"], card["dealer"]) == (dealer.id, dealer.code)
+    assert client.get(f"/api/v1/dealers/{card['dealer']}/slots").status_code == 200
 
 
 class TestMyCallbacksApi:

@@ -185,11 +185,9 @@ function renderVehicleChoice(vehicles) {
 
 async function loadSlots(c) {
   slotSelect.replaceChildren(el("option", { value: "" }, T.choose_slot));
-  const dealer = dealerOf(c.dealer_id);
-  if (!dealer) return;
   let answer;
   try {
-    answer = await api("GET", `/api/v1/dealers/${encodeURIComponent(dealer.code)}/slots?duration=${SLOT_MINUTES}`);
+    answer = await api("GET", `/api/v1/dealers/${encodeURIComponent(c.dealer)}/slots?duration=${SLOT_MINUTES}`);
   } catch (error) {
     showFieldError(form, "booking.slot_start", error.message);
     return;
