@@ -15,6 +15,7 @@ from app.contact import supervisor as supervisor_service
 from app.dealer import service as dealer_service
 from app.deps import SessionDep
 from app.enums import Role
+from app.model_base import utcnow
 from app.web.access import Viewer, page
 from app.web.rendering import render
 
@@ -61,7 +62,17 @@ def supervisor_home_page(
     )
     if len(dealers.data) == 1:
         return RedirectResponse(f"/supervisor/{dealers.data[0].id}", status_code=303)
-    return render(request, "supervisor/dealers.html", viewer=viewer, dealers=dealers.data)
+    depth = supervisor_service.queue_depth(
+        session, dealer_ids=viewer.principal.dealer_ids, now=utcnow()
+    )
+    totals: dict[str, dict[str, int]] = {}
+    for row in depth.data:
+        line = totals.setdefault(row.dealer, {"open": 0, "callable": 0})
+        line["open"] += row.tasks
+        line["callable"] += row.callable_now
+    return render(
+        request, "supervisor/dealers.html", viewer=viewer, dealers=dealers.data, totals=totals
+    )
 
 
 @router.get("/supervisor/{dealer_id}", response_class=HTMLResponse)

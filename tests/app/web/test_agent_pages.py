@@ -3,6 +3,7 @@ contact-centre API they added (my callbacks, the board's dealer filter, agents' 
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from fastapi.testclient import TestClient
@@ -78,6 +79,25 @@ class TestSupervisorBoard:
         assert other.headers["content-type"].startswith("text/html")
         assert dealer_b.code not in other.text
         assert client.get("/supervisor").headers["location"] == f"/supervisor/{dealer_a.id}"
+
+    def test_a_supervisor_of_several_dealers_chooses_one_seeing_their_queues(
+        self, session: Session
+    ) -> None:
+        dealer_a, dealer_b, other = (create_dealer(session) for _ in range(3))
+        create_task(session, dealer=dealer_a)
+        create_task(session, dealer=dealer_a, kind="recall")
+        create_task(session, dealer=other)
+        user = create_user(session, role=Role.SUPERVISOR, dealers=[dealer_a, dealer_b])
+        page = _client(session, user).get("/supervisor")
+        assert page.status_code == 200
+        rows = re.findall(r'<tr><td><a href="/supervisor/(\d+)">.*?</td>(.*?)</tr>', page.text)
+        assert sorted(rows) == sorted(
+            [
+                (str(dealer_a.id), '<td class="num">2</td><td class="num">2</td>'),
+                (str(dealer_b.id), '<td class="num">0</td><td class="num">0</td>'),
+            ]
+        )
+        assert other.code not in page.text
 
     def test_an_agent_may_not_open_the_board(self, session: Session) -> None:
         dealer = create_dealer(session)
