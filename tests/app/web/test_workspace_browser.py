@@ -314,7 +314,11 @@ def test_the_lease_is_renewed_while_the_card_is_open_and_a_lost_lease_stops_the_
         "This call was taken back (the lease expired). Take the next call."
     )
     expect(page.get_by_role("button", name="No answer")).to_be_disabled()
-    expect(page.get_by_role("button", name="Next call")).to_be_enabled()
+    # The task is back in the queue, so the next call is the same customer with a fresh lease.
+    page.get_by_role("button", name="Next call").click()
+    expect(page.locator("#card-lease")).to_contain_text("Held for you until")
+    expect(page.get_by_role("button", name="No answer")).to_be_enabled()
+    expect(page.locator("#call-card").get_by_role("link", name="+420601777104")).to_be_visible()
 
 
 def _lease_expiry(site: Site, task_id: int) -> datetime:

@@ -258,6 +258,7 @@ function setOutcomesEnabled(enabled) {
 }
 
 function leaseLost() {
+  if (card) card.lost = true;
   clearInterval(renewTimer);
   renewTimer = null;
   setOutcomesEnabled(false);
@@ -280,7 +281,7 @@ async function renewLease() {
 // Actions -----------------------------------------------------------------------------------
 
 async function nextCall() {
-  if (busy || card) return;
+  if (busy || (card && !card.lost)) return;
   busy = true;
   nextButton.disabled = true;
   queueStatus.textContent = T.loading;
@@ -410,7 +411,7 @@ document.addEventListener("keydown", (event) => {
   const target = event.target;
   if (target instanceof HTMLElement && (target.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName))) return;
   if (event.key === "n" || event.key === "N") {
-    if (!card) {
+    if (!card || card.lost) {
       event.preventDefault();
       nextCall();
     }
