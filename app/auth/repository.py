@@ -25,6 +25,14 @@ class AuthRepository:
     def user(self, user_id: int) -> User | None:
         return self.session.get(User, user_id)
 
+    def display_names(self, user_ids: set[int]) -> dict[int, str]:
+        if not user_ids:
+            return {}
+        rows = self.session.execute(
+            select(col(User.id), col(User.display_name)).where(col(User.id).in_(sorted(user_ids)))
+        ).all()
+        return {int(r[0]): str(r[1]) for r in rows}
+
     def dealer_ids_of(self, user: User) -> DealerScope:
         """Every dealer the user may see; None for a platform administrator."""
         linked = set(

@@ -38,6 +38,7 @@ _ro: Any = RepairOrder.__table__  # type: ignore[attr-defined]
 _rol: Any = RepairOrderLine.__table__  # type: ignore[attr-defined]
 _own: Any = Ownership.__table__  # type: ignore[attr-defined]
 _veh: Any = Vehicle.__table__  # type: ignore[attr-defined]
+_cust: Any = Customer.__table__  # type: ignore[attr-defined]
 
 TAKES_CAPACITY = (
     AppointmentStatus.BOOKED.value,
@@ -186,6 +187,7 @@ class ContactRepository:
         return self.session.execute(
             select(
                 _t,
+                _d.c.code.label("dealer_code"),
                 _d.c.time_zone.label("dealer_time_zone"),
                 _d.c.country.label("dealer_country"),
                 _d.c.group_id,
@@ -441,6 +443,16 @@ class ContactRepository:
             )
         ).scalar_one_or_none()
 
+    def campaigns(self, dealer_id: int) -> list[CampaignControl]:
+        return list(
+            self.session.execute(
+                select(CampaignControl).where(_cc.c.dealer_id == dealer_id)
+            ).scalars()
+        )
+
+    def dealer(self, dealer_id: int) -> Dealer | None:
+        return self.session.get(Dealer, dealer_id)
+
     def shift_priority(self, *, dealer_id: int, kind: str, delta: int, now: datetime) -> int:
         result: Any = self.session.execute(
             update(_t)
@@ -485,6 +497,33 @@ class ContactRepository:
                 .where(
                     _t.c.status == CallTaskStatus.CALLBACK.value,
                     _t.c.callback_at <= until,
+                    in_scope(_t.c.dealer_id, dealer_ids),
+                )
+                .order_by(_t.c.callback_at, _t.c.id)
+                .limit(limit)
+            ).all()
+        )
+
+    def agent_callbacks(self, *, agent_id: int, dealer_ids: DealerScope, limit: int) -> list[Any]:
+        """The callbacks reserved for ``agent_id`` (open, status callback), earliest first."""
+        _c = _cust
+        return list(
+            self.session.execute(
+                select(
+                    _t.c.id,
+                    _d.c.code,
+                    _t.c.customer_id,
+                    _t.c.primary_type,
+                    _t.c.callback_at,
+                    _c.c.first_name,
+                    _c.c.last_name,
+                    _c.c.company_name,
+                )
+                .join(_d, _d.c.id == _t.c.dealer_id)
+                .join(_c, _c.c.id == _t.c.customer_id)
+                .where(
+                    _t.c.status == CallTaskStatus.CALLBACK.value,
+                    _t.c.callback_agent_id == agent_id,
                     in_scope(_t.c.dealer_id, dealer_ids),
                 )
                 .order_by(_t.c.callback_at, _t.c.id)

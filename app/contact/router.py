@@ -21,6 +21,7 @@ from app.contact.schemas import (
     CampaignPublic,
     LeaseIn,
     LeasePublic,
+    MyCallbacksPublic,
     OutcomeIn,
     OutcomePublic,
     QueueDepthPublic,
@@ -55,6 +56,10 @@ DialerWriter = Annotated[
     ),
 ]
 TaskId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+DealerFilter = Annotated[
+    str | None,
+    Query(min_length=1, max_length=32, description="only this dealer (code); default: all yours"),
+]
 
 
 def get_now() -> datetime:
@@ -76,6 +81,19 @@ def create_next_call(caller: Agent, session: SessionDep, now: Now) -> CallCard |
         session, agent_id=caller.id, dealer_ids=caller.dealer_ids, now=now, actor=caller.actor
     )
     return Response(status_code=204) if card is None else card
+
+
+@router.get("/agent/callbacks", response_model=MyCallbacksPublic)
+def list_my_callbacks(
+    caller: Agent,
+    session: SessionDep,
+    now: Now,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> MyCallbacksPublic:
+    """The callbacks the caller agreed with customers (reserved for them), earliest first."""
+    return supervisor_service.my_callbacks(
+        session, agent_id=caller.id, dealer_ids=caller.dealer_ids, now=now, limit=limit
+    )
 
 
 @router.post(
@@ -144,9 +162,12 @@ def list_slots(
 
 
 @router.get("/supervisor/queue", response_model=QueueDepthPublic)
-def read_queue_depth(caller: Supervisor, session: SessionDep, now: Now) -> QueueDepthPublic:
+def read_queue_depth(
+    caller: Supervisor, session: SessionDep, now: Now, dealer: DealerFilter = None
+) -> QueueDepthPublic:
     """Open tasks by dealer, reason and status, with how many are callable now."""
-    return supervisor_service.queue_depth(session, dealer_ids=caller.dealer_ids, now=now)
+    scope = supervisor_service.narrow_scope(session, dealer_ids=caller.dealer_ids, dealer=dealer)
+    return supervisor_service.queue_depth(session, dealer_ids=scope, now=now)
 
 
 @router.get("/supervisor/callbacks", response_model=CallbacksDuePublic)
@@ -156,11 +177,13 @@ def list_callbacks_due(
     now: Now,
     within_minutes: Annotated[int, Query(ge=0, le=7 * 24 * 60)] = 60,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+    dealer: DealerFilter = None,
 ) -> CallbacksDuePublic:
     """Callbacks agreed for before now + ``within_minutes``, the most overdue first."""
+    scope = supervisor_service.narrow_scope(session, dealer_ids=caller.dealer_ids, dealer=dealer)
     return supervisor_service.callbacks_due(
         session,
-        dealer_ids=caller.dealer_ids,
+        dealer_ids=scope,
         now=now,
         within=timedelta(minutes=within_minutes),
         limit=limit,
@@ -174,6 +197,7 @@ def list_agents_day(
     now: Now,
     day: Annotated[date | None, Query(description="default: today in time_zone")] = None,
     time_zone: Annotated[str, Query(max_length=64)] = "UTC",
+    dealer: DealerFilter = None,
 ) -> AgentsDayPublic:
     """Calls, contacts and bookings per agent on ``day`` (in ``time_zone``), and tasks held now."""
     try:
@@ -181,7 +205,8 @@ def list_agents_day(
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise BadRequest(f"time_zone: unknown time zone {time_zone!r}") from exc
     since = datetime.combine(day or now.astimezone(zone).date(), datetime.min.time(), tzinfo=zone)
-    return supervisor_service.agents_day(session, dealer_ids=caller.dealer_ids, since=since)
+    scope = supervisor_service.narrow_scope(session, dealer_ids=caller.dealer_ids, dealer=dealer)
+    return supervisor_service.agents_day(session, dealer_ids=scope, since=since)
 
 
 @router.patch("/dealers/{code}/campaigns/{invitation_type}", response_model=CampaignPublic)

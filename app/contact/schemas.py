@@ -128,6 +128,7 @@ class CallCard(BaseModel):
     claim_token: str
     lease_expires_at: datetime
     dealer_id: int
+    dealer: str = Field(description="the dealer's code (for GET /dealers/{code}/slots)")
     priority: int
     primary_type: str
     purpose: str
@@ -212,6 +213,7 @@ class CallbackDuePublic(BaseModel):
     dealer: str
     callback_at: datetime
     agent_id: int | None
+    agent_name: str | None = Field(default=None, description="the agent's display name")
     priority: int
     overdue: bool
 
@@ -223,6 +225,7 @@ class CallbacksDuePublic(BaseModel):
 
 class AgentDayPublic(BaseModel):
     agent_id: int
+    name: str | None = Field(default=None, description="the agent's display name")
     attempts: int
     reached: int
     booked: int
@@ -232,3 +235,28 @@ class AgentDayPublic(BaseModel):
 class AgentsDayPublic(BaseModel):
     since: datetime
     data: list[AgentDayPublic]
+
+
+class MyCallbackPublic(BaseModel):
+    task_id: int
+    dealer: str
+    customer_id: int
+    customer_name: str
+    primary_type: str
+    callback_at: datetime
+    overdue: bool
+
+
+class MyCallbacksPublic(BaseModel):
+    as_of: datetime
+    data: list[MyCallbackPublic]
+
+
+class BoardPublic(BaseModel):
+    """The supervisor board's fixed part: the dealer and the state of each of its campaigns."""
+
+    dealer_id: int
+    dealer: str
+    name: str
+    time_zone: str
+    campaigns: list[CampaignPublic]

@@ -345,6 +345,7 @@ def call_card(session: Session, *, task_id: int, now: datetime) -> CallCard:
         claim_token=row.claim_token or "",
         lease_expires_at=_utc(row.lease_expires_at) if row.lease_expires_at else now,
         dealer_id=row.dealer_id,
+        dealer=row.dealer_code,
         priority=row.priority,
         primary_type=row.primary_type,
         purpose=row.purpose,
@@ -751,7 +752,7 @@ def _book(
         dealer_id=dealer.id,
         vehicle_id=booking.vehicle_id,
         customer_id=customer.id,
-        slot_start=booking.slot_start,
+        slot_start=booking.slot_start.astimezone(UTC),  # SQLite keeps wall time, no offset
         duration_minutes=booking.duration_minutes,
         service_types=booking.service_types,
         status=AppointmentStatus.BOOKED.value,

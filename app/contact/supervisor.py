@@ -16,17 +16,20 @@ from app.contact.repository import ContactRepository
 from app.contact.schemas import (
     AgentDayPublic,
     AgentsDayPublic,
+    BoardPublic,
     CallbackDuePublic,
     CallbacksDuePublic,
     CampaignIn,
     CampaignPublic,
+    MyCallbackPublic,
+    MyCallbacksPublic,
     QueueDepthPublic,
     QueueDepthRow,
     ReassignIn,
     ReassignPublic,
 )
 from app.enums import CallTaskStatus, InvitationType, Role
-from app.errors import BadRequest, Conflict, NotFound
+from app.errors import BadRequest, Conflict, NotFound, PermissionDenied
 from app.security.principal import DealerScope
 
 # Roles that take calls, so the ones a task may be handed to.
@@ -35,6 +38,75 @@ CALL_TAKERS = frozenset({Role.AGENT.value, Role.SUPERVISOR.value, Role.ADMIN.val
 
 def _utc(at: datetime) -> datetime:
     return at.replace(tzinfo=UTC) if at.tzinfo is None else at
+
+
+def narrow_scope(session: Session, *, dealer_ids: DealerScope, dealer: str | None) -> DealerScope:
+    """``dealer_ids`` limited to the dealer with code ``dealer`` (unchanged when None); 404 when
+    that dealer is unknown or outside the caller's scope."""
+    if dealer is None:
+        return dealer_ids
+    found = ContactRepository(session).dealer_by_code(dealer, dealer_ids=dealer_ids)
+    if found is None or found.id is None:
+        raise NotFound(f"dealer {dealer!r} not found")
+    return frozenset({found.id})
+
+
+def my_callbacks(
+    session: Session, *, agent_id: int, dealer_ids: DealerScope, now: datetime, limit: int
+) -> MyCallbacksPublic:
+    """The callbacks the agent agreed (reserved for them), earliest first."""
+    rows = ContactRepository(session).agent_callbacks(
+        agent_id=agent_id, dealer_ids=dealer_ids, limit=limit
+    )
+    data = []
+    for r in rows:
+        name = " ".join(p for p in (r.first_name, r.last_name) if p) or r.company_name
+        data.append(
+            MyCallbackPublic(
+                task_id=r.id,
+                dealer=r.code,
+                customer_id=r.customer_id,
+                customer_name=name or f"Customer {r.customer_id}",
+                primary_type=r.primary_type,
+                callback_at=_utc(r.callback_at),
+                overdue=_utc(r.callback_at) <= now,
+            )
+        )
+    return MyCallbacksPublic(as_of=now, data=data)
+
+
+def _names(session: Session, user_ids: set[int]) -> dict[int, str]:
+    return AuthRepository(session).display_names(user_ids)
+
+
+def read_board(session: Session, *, dealer_id: int, dealer_ids: DealerScope) -> BoardPublic:
+    """The dealer of a supervisor board and its campaigns (every invitation type, with the
+    defaults for those never switched). Another dealer's board is refused (403)."""
+    if dealer_ids is not None and dealer_id not in dealer_ids:
+        raise PermissionDenied("you do not supervise this dealer")
+    repo = ContactRepository(session)
+    dealer = repo.dealer(dealer_id)
+    if dealer is None or dealer.id is None:
+        raise NotFound("dealer not found")
+    controls = {c.invitation_type: c for c in repo.campaigns(dealer.id)}
+    campaigns = []
+    for kind in InvitationType:
+        control = controls.get(kind.value)
+        campaigns.append(
+            CampaignPublic(
+                dealer=dealer.code,
+                invitation_type=kind,
+                paused=control.paused if control else False,
+                priority_boost=control.priority_boost if control else 0,
+            )
+        )
+    return BoardPublic(
+        dealer_id=dealer.id,
+        dealer=dealer.code,
+        name=dealer.name,
+        time_zone=dealer.time_zone,
+        campaigns=campaigns,
+    )
 
 
 def queue_depth(session: Session, *, dealer_ids: DealerScope, now: datetime) -> QueueDepthPublic:
@@ -62,6 +134,7 @@ def callbacks_due(
     rows = ContactRepository(session).callbacks_due(
         dealer_ids=dealer_ids, until=now + within, limit=limit
     )
+    names = _names(session, {r.callback_agent_id for r in rows if r.callback_agent_id})
     return CallbacksDuePublic(
         as_of=now,
         data=[
@@ -70,6 +143,7 @@ def callbacks_due(
                 dealer=r.code,
                 callback_at=_utc(r.callback_at),
                 agent_id=r.callback_agent_id,
+                agent_name=names.get(r.callback_agent_id),
                 priority=r.priority,
                 overdue=_utc(r.callback_at) <= now,
             )
@@ -84,12 +158,14 @@ def agents_day(session: Session, *, dealer_ids: DealerScope, since: datetime) ->
     held = repo.held_per_agent(dealer_ids=dealer_ids)
     rows = {r.agent_id: r for r in repo.tasks_per_agent(dealer_ids=dealer_ids, since=since)}
     agents = sorted({a for a in rows if a is not None} | set(held))
+    names = _names(session, set(agents))
     data = []
     for agent_id in agents:
         row = rows.get(agent_id)
         data.append(
             AgentDayPublic(
                 agent_id=agent_id,
+                name=names.get(agent_id),
                 attempts=int(row.attempts) if row else 0,
                 reached=int(row.reached or 0) if row else 0,
                 booked=int(row.booked or 0) if row else 0,

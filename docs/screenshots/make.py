@@ -10,20 +10,22 @@ from __future__ import annotations
 import secrets
 import sys
 import tempfile
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from playwright.sync_api import Page, expect, sync_playwright
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlmodel import Session, col
 
 from app.auth import service as auth_service
 from app.db import build_engine
 from app.demo.generator import load_demo
-from app.enums import Role
+from app.enums import CallTaskStatus, Role
+from app.invitation import service as invitation_service
 from app.migrations import upgrade_to_head
-from app.models import Customer, Dealer, RepairOrder
+from app.models import CallTask, Customer, Dealer, RepairOrder
 from app.web.liveserver import serve
+from invitations.calling import calling_window_for, is_callable
 
 OUT = Path(__file__).parent
 CHROMIUM = "/usr/bin/chromium"
@@ -35,6 +37,9 @@ def _seed(database_url: str, password: str) -> tuple[int, str, int]:
     upgrade_to_head(database_url)
     engine = build_engine(database_url)
     load_demo(engine, vehicles=800, seed=42, as_of=date.today())
+    with Session(engine) as session:  # today's invitations and call tasks, as `make run` does
+        invitation_service.run_nightly(session, as_of=date.today(), workers=1)
+    _make_callable_now(engine)
     with Session(engine) as session:
         group = auth_service.first_group_name(session)
         for role in Role:
@@ -60,6 +65,28 @@ def _seed(database_url: str, password: str) -> tuple[int, str, int]:
         result = (int(customer.id or 0), customer.last_name or "", int(dealer_id))
     engine.dispose()
     return result
+
+
+def _make_callable_now(engine: object) -> None:
+    """The workspace needs a call callable now: when the demo's customers are outside their
+    calling window (night, Sunday), move the open tasks to a time zone where calling is allowed."""
+    now = datetime.now(UTC)
+    for country in ("CZ", "US"):
+        window = calling_window_for(country)
+        for offset in range(-12, 15):
+            zone = f"Etc/GMT{-offset:+d}" if offset else "Etc/GMT"
+            if all(
+                is_callable(now + timedelta(minutes=m), zone=zone, country=country, window=window)
+                for m in (0, 10)
+            ):
+                with Session(engine) as session:  # type: ignore[arg-type]
+                    session.execute(
+                        update(CallTask)
+                        .where(col(CallTask.status) == CallTaskStatus.READY.value)
+                        .values(time_zone=zone, country=country, next_attempt_at=None)
+                    )
+                    session.commit()
+                return
 
 
 def _shot(page: Page, name: str) -> None:
@@ -101,6 +128,14 @@ def main() -> None:
             ):
                 page.goto(base + path)
                 _shot(page, name)
+            page.goto(f"{base}/supervisor/{dealer_id}")
+            expect(page.locator("#board-updated")).not_to_be_empty()
+            _shot(page, "supervisor-board")
+            page.goto(f"{base}/agent")
+            page.get_by_role("button", name="Next call").click()
+            expect(page.locator("#call-card")).to_be_visible()
+            expect(page.locator("#slot optgroup").first).to_be_attached()
+            _shot(page, "agent-workspace")
             page.get_by_label("Language").select_option("cs")
             expect(page.locator("html")).to_have_attribute("lang", "cs")
             page.goto(f"{base}/customers/{customer_id}")
