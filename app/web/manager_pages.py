@@ -19,7 +19,7 @@ from app.errors import BadRequest, PermissionDenied
 from app.model_base import utcnow
 from app.web.access import Viewer, page
 from app.web.rendering import render
-from reports import Grain, Period, period_containing, previous_period
+from reports import Grain, Period, period_containing
 
 router = APIRouter(include_in_schema=False)
 
@@ -28,8 +28,8 @@ Text = Annotated[str | None, Query(max_length=32)]
 
 
 def default_range(today: date) -> Period:
-    """The last complete quarter: the default view of a manager's review."""
-    return previous_period(period_containing(today, Grain.QUARTER))
+    """The quarter in progress (the invitations due in it, whether they came yet or not)."""
+    return period_containing(today, Grain.QUARTER)
 
 
 @router.get("/dashboard", response_class=HTMLResponse)

@@ -36,7 +36,7 @@ function money(value) {
   const number = Number(value);
   const dealer = form.elements.dealer.selectedOptions[0];
   const currency = (dealer && dealer.dataset.currency) || text.currency;
-  if (!currency) return decimal.format(number);
+  if (!currency) return integer.format(number); // dealers of several currencies: no symbol
   return new Intl.NumberFormat(locale, { style: "currency", currency }).format(number);
 }
 
@@ -80,9 +80,9 @@ function drawKpis(data) {
 function drawFunnel(data) {
   const total = data.total.invitations;
   const figure = document.getElementById("funnel-chart");
-  const width = 600;
-  const row = 38;
-  const left = 120;
+  const width = 520;
+  const row = 40;
+  const left = 130;
   const chart = svg("svg", { viewBox: `0 0 ${width} ${STAGES.length * row + 10}`, role: "img", "aria-labelledby": "funnel-title" });
   const top = Math.max(1, total.targeted);
   STAGES.forEach((stage, index) => {
@@ -183,6 +183,7 @@ function drawAgents(data) {
   };
   for (const agent of data.agents) line(agent.agent, agent).dataset.agent = agent.agent_id;
   if (data.agents.length) line(text.team, data.team).className = "team";
+  else cell(body.insertRow(), text.empty, "muted").colSpan = 10;
 }
 
 function fieldOf(error) {
