@@ -22,7 +22,8 @@ def test_the_first_read_seeds_the_default_set_and_a_new_code_is_created(session:
     url = f"/api/v1/dealer-groups/{dealer.group_id}/dispositions"
     with _client(session, dealers=[dealer]) as client:
         codes = [d["code"] for d in client.get(url).json()]
-        assert "no_answer" in codes and "booked" in codes
+        assert "no_answer" in codes
+        assert "booked" in codes
         created = client.post(
             url,
             json={"code": "left_message", "label": "Left a message", "retry_after_minutes": 120},
