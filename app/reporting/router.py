@@ -160,3 +160,29 @@ def read_agents_export(
     )
     stem = f"agents-{start.isoformat()}-{end.isoformat()}"
     return _download(session, caller, "agents", report, fmt, stem)
+
+
+@router.get("/retention/export", response_class=Response)
+def read_retention_export(
+    caller: Reader,
+    session: SessionDep,
+    start: From,
+    end: To,
+    fmt: ExportFormat = "csv",
+    dealer: DealerCode = None,
+) -> Response:
+    """Retention per dealer as a download (CSV or XLSX)."""
+    report = reporting_service.retention_report(
+        session, start=start, end=end, dealer=dealer, dealer_ids=caller.dealer_ids
+    )
+    stem = f"retention-{start.isoformat()}-{end.isoformat()}"
+    return _download(session, caller, "retention", report, fmt, stem)
+
+
+@router.get("/recalls/export", response_class=Response)
+def read_recalls_export(
+    caller: Reader, session: SessionDep, fmt: ExportFormat = "csv", dealer: DealerCode = None
+) -> Response:
+    """Recall completion per dealer and campaign as a download (CSV or XLSX)."""
+    report = reporting_service.recalls_report(session, dealer=dealer, dealer_ids=caller.dealer_ids)
+    return _download(session, caller, "recalls", report, fmt, "recalls")

@@ -40,10 +40,16 @@ def test_the_funnel_downloads_as_csv_and_xlsx_with_the_json_figures(session: Ses
         assert book.sheetnames == ["Funnel", "Suppressed", "Uplift", "Comparison"]
         agents = client.get(f"/api/v1/reports/agents/export?{Q1}&format=xlsx")
         assert load_workbook(io.BytesIO(agents.content)).sheetnames == ["Agents", "Periods"]
+        retention = client.get(
+            "/api/v1/reports/retention/export?from=2024-01-01&to=2024-04-01&format=csv"
+        )
+        assert next(csv.DictReader(io.StringIO(retention.text)))["cohort_customers"] == "4"
+        recalls = client.get("/api/v1/reports/recalls/export?format=xlsx")
+        assert load_workbook(io.BytesIO(recalls.content)).sheetnames == ["Recalls"]
         exports = session.execute(
             select(AuditEvent).where(AuditEvent.action == "report.export")  # type: ignore[arg-type]
         ).all()
-        assert len(exports) == 3
+        assert len(exports) == 5
 
 
 def test_an_export_refuses_a_bad_format_and_another_dealer(session: Session) -> None:

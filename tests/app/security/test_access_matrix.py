@@ -158,6 +158,8 @@ QUERIES: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/reports/recalls"): "",
     ("GET", "/api/v1/reports/funnel/export"): "?from=2026-01-01&to=2026-04-01&format=csv",
     ("GET", "/api/v1/reports/agents/export"): "?from=2026-01-01&to=2026-04-01&format=xlsx",
+    ("GET", "/api/v1/reports/retention/export"): "?from=2025-01-01&to=2026-01-01&format=csv",
+    ("GET", "/api/v1/reports/recalls/export"): "?format=xlsx",
 }
 
 

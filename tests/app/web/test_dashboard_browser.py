@@ -133,6 +133,12 @@ def test_a_manager_sees_the_apis_funnel_changes_a_filter_and_downloads_csv_and_x
     uplift_rows = page.locator("#uplift-table tbody tr[data-type]")
     expect(uplift_rows).to_have_count(len(body["uplift"]))
     expect(page.locator("#agents-table tbody tr[data-agent]")).to_have_count(2)
+    expect(page.locator("#retention-table tbody tr[data-dealer]")).to_have_text(
+        re.compile("^" + re.escape(site.dealer))
+    )
+    recalls = page.request.get("/api/v1/reports/recalls").json()["campaigns"]
+    expect(page.locator("#recalls-table tbody tr")).to_have_count(len(recalls))
+    expect(page.locator("#recalls-table tbody tr").first).to_contain_text(recalls[0]["campaign"])
 
     page.get_by_label("Invitation type").select_option("warranty_expiry")
     wait_loaded(page, "type=warranty_expiry")

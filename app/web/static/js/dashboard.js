@@ -186,6 +186,43 @@ function drawAgents(data) {
   else cell(body.insertRow(), text.empty, "muted").colSpan = 10;
 }
 
+function ratio(figure) {
+  if (!figure || figure.rate === null) return "–";
+  return `${rate(figure.rate)} (${integer.format(figure.successes)}/${integer.format(figure.trials)})`;
+}
+
+function emptyRow(body, columns) {
+  if (!body.rows.length) cell(body.insertRow(), text.empty, "muted").colSpan = columns;
+}
+
+function drawRetention(data) {
+  const body = document.querySelector("#retention-table tbody");
+  body.replaceChildren();
+  for (const item of data.dealers) {
+    const row = body.insertRow();
+    row.dataset.dealer = item.dealer;
+    cell(row, item.dealer);
+    for (const key of ["orphan_share", "retention_12_months", "retention_24_months", "reactivation_rate"]) {
+      cell(row, ratio(item[key]), "num");
+    }
+  }
+  emptyRow(body, 5);
+}
+
+function drawRecalls(data) {
+  const body = document.querySelector("#recalls-table tbody");
+  body.replaceChildren();
+  for (const item of data.campaigns) {
+    const row = body.insertRow();
+    cell(row, item.dealer);
+    cell(row, item.title ? `${item.campaign} – ${item.title}` : item.campaign);
+    cell(row, integer.format(item.open), "num");
+    cell(row, integer.format(item.completed_here + item.completed_elsewhere), "num");
+    cell(row, ratio(item.completion_rate), "num");
+  }
+  emptyRow(body, 5);
+}
+
 function fieldOf(error) {
   const match = /^(\w+):/.exec((error.body && error.body.detail) || "");
   return match ? match[1] : "";
@@ -198,26 +235,39 @@ async function load() {
   const agentParams = new URLSearchParams(params);
   agentParams.delete("type");
   agentParams.delete("segment");
+  agentParams.delete("grain");
+  const retentionParams = new URLSearchParams(agentParams);
+  agentParams.set("grain", params.get("grain") || "month");
+  const recallParams = new URLSearchParams();
+  if (params.get("dealer")) recallParams.set("dealer", params.get("dealer"));
   for (const [id, report, query, format] of [
     ["download-csv", "funnel", params, "csv"],
     ["download-xlsx", "funnel", params, "xlsx"],
     ["agents-csv", "agents", agentParams, "csv"],
     ["agents-xlsx", "agents", agentParams, "xlsx"],
+    ["retention-csv", "retention", retentionParams, "csv"],
+    ["retention-xlsx", "retention", retentionParams, "xlsx"],
+    ["recalls-csv", "recalls", recallParams, "csv"],
+    ["recalls-xlsx", "recalls", recallParams, "xlsx"],
   ]) {
     document.getElementById(id).href = `/api/v1/reports/${report}/export?${query}&format=${format}`;
   }
   status.textContent = text.loading;
   form.setAttribute("aria-busy", "true");
   try {
-    const [funnel, agents] = await Promise.all([
+    const [funnel, agents, retention, recalls] = await Promise.all([
       api("GET", `/api/v1/reports/funnel?${params}`),
       api("GET", `/api/v1/reports/agents?${agentParams}`),
+      api("GET", `/api/v1/reports/retention?${retentionParams}`),
+      api("GET", `/api/v1/reports/recalls?${recallParams}`),
     ]);
     drawKpis(funnel);
     drawFunnel(funnel);
     drawTrend(funnel);
     drawUplift(funnel);
     drawAgents(agents);
+    drawRetention(retention);
+    drawRecalls(recalls);
     status.textContent = funnel.total.invitations.due ? "" : text.empty;
     document.body.dataset.loaded = params.toString();
   } catch (error) {
