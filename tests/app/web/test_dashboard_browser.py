@@ -137,7 +137,7 @@ def test_a_manager_sees_the_apis_funnel_changes_a_filter_and_downloads_csv_and_x
         re.compile("^" + re.escape(site.dealer))
     )
     recalls = page.request.get("/api/v1/reports/recalls").json()["campaigns"]
-    expect(page.locator("#recalls-table tbody tr")).to_have_count(len(recalls))
+    expect(page.locator("#recalls-table tbody tr")).to_have_count(min(15, len(recalls)))
     expect(page.locator("#recalls-table tbody tr").first).to_contain_text(recalls[0]["campaign"])
 
     page.get_by_label("Invitation type").select_option("warranty_expiry")

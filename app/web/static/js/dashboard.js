@@ -13,6 +13,7 @@ const percent = new Intl.NumberFormat(locale, { style: "percent", maximumFractio
 const signed = new Intl.NumberFormat(locale, { maximumFractionDigits: 1, signDisplay: "exceptZero" });
 const STAGES = ["targeted", "attempted", "reached", "booked", "arrived"];
 const TREND = ["targeted", "booked", "arrived"];
+const RECALL_ROWS = 15;
 
 function svg(name, attributes = {}, content) {
   const el = document.createElementNS(SVG, name);
@@ -212,7 +213,9 @@ function drawRetention(data) {
 function drawRecalls(data) {
   const body = document.querySelector("#recalls-table tbody");
   body.replaceChildren();
-  for (const item of data.campaigns) {
+  const completion = (item) => (item.completion_rate.rate === null ? 2 : item.completion_rate.rate);
+  const worst = [...data.campaigns].sort((a, b) => completion(a) - completion(b)).slice(0, RECALL_ROWS);
+  for (const item of worst) {
     const row = body.insertRow();
     cell(row, item.dealer);
     cell(row, item.title ? `${item.campaign} – ${item.title}` : item.campaign);
