@@ -20,7 +20,7 @@ from sqlmodel import Session
 from app.call.models import Appointment, CallAttempt, CallTask, Disposition, Invitation
 from app.contact.models import CampaignControl
 from app.customer.models import Customer, CustomerPhone
-from app.dealer.models import Dealer
+from app.dealer.models import Dealer, DealerGroup
 from app.enums import AppointmentStatus, CallTaskStatus, InvitationStatus
 from app.model_base import utcnow
 from app.security.principal import DealerScope, in_scope
@@ -238,6 +238,43 @@ class ContactRepository:
                 .where(_disp.c.group_id == group_id)
                 .order_by(_disp.c.sort_order, _disp.c.code)
             ).scalars()
+        )
+
+    def group_visible(self, group_id: int, dealer_ids: DealerScope) -> bool:
+        """The group exists and holds one of the caller's dealers (any group: platform admin)."""
+        if self.session.get(DealerGroup, group_id) is None:
+            return False
+        if dealer_ids is None:
+            return True
+        return bool(
+            self.session.execute(
+                select(literal(1))
+                .where(_d.c.group_id == group_id, in_scope(_d.c.id, dealer_ids))
+                .limit(1)
+            ).first()
+        )
+
+    def visible_groups(self, dealer_ids: DealerScope) -> list[tuple[int, str]]:
+        """(id, name) of the dealer groups holding one of the caller's dealers, by name."""
+        g: Any = DealerGroup.__table__  # type: ignore[attr-defined]
+        stmt = select(g.c.id, g.c.name).order_by(g.c.name, g.c.id)
+        if dealer_ids is not None:
+            stmt = stmt.where(
+                g.c.id.in_(select(_d.c.group_id).where(in_scope(_d.c.id, dealer_ids)))
+            )
+        return [(int(r[0]), str(r[1])) for r in self.session.execute(stmt)]
+
+    def disposition_any(self, group_id: int, code: str) -> Disposition | None:
+        """The group's disposition ``code``, active or not."""
+        return self.session.execute(
+            select(Disposition).where(_disp.c.group_id == group_id, _disp.c.code == code)
+        ).scalar_one_or_none()
+
+    def disposition_uses(self, disposition_id: int) -> int:
+        return int(
+            self.session.execute(
+                select(func.count()).where(_ca.c.disposition_id == disposition_id)
+            ).scalar_one()
         )
 
     # Outcome effects -----------------------------------------------------------------------

@@ -11,6 +11,7 @@ from fastapi.responses import StreamingResponse
 
 from app.auth.models import ApiScope
 from app.contact import dialer as dialer_service
+from app.contact import dispositions as disposition_service
 from app.contact import service as contact_service
 from app.contact import supervisor as supervisor_service
 from app.contact.schemas import (
@@ -19,6 +20,9 @@ from app.contact.schemas import (
     CallCard,
     CampaignIn,
     CampaignPublic,
+    DispositionAdminPublic,
+    DispositionCreate,
+    DispositionUpdate,
     LeaseIn,
     LeasePublic,
     MyCallbacksPublic,
@@ -29,7 +33,7 @@ from app.contact.schemas import (
     ReassignPublic,
     SlotsPublic,
 )
-from app.deps import SessionDep
+from app.deps import AdminUser, SessionDep
 from app.enums import InvitationType, Role
 from app.errors import BadRequest
 from app.model_base import utcnow
@@ -275,4 +279,76 @@ def create_dialer_results(
     """Apply a dialer's results (dispositions) CSV, all or nothing, with the outcome's effects."""
     return dialer_service.import_results(
         session, data=data, dealer_ids=caller.dealer_ids, now=now, actor=caller.actor
+    )
+
+
+# Disposition administration (per dealer group) --------------------------------------------------
+
+GroupId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+Code = Annotated[str, Path(min_length=1, max_length=32)]
+
+
+@router.get("/dealer-groups/{group_id}/dispositions", response_model=list[DispositionAdminPublic])
+def list_dispositions(
+    group_id: GroupId, caller: AdminUser, session: SessionDep
+) -> list[DispositionAdminPublic]:
+    """The group's call result codes with their semantic flags (the default set the first
+    time), active and deactivated."""
+    rows = disposition_service.list_dispositions(
+        session, group_id=group_id, dealer_ids=caller.dealer_ids
+    )
+    return [DispositionAdminPublic.model_validate(r) for r in rows]
+
+
+@router.post(
+    "/dealer-groups/{group_id}/dispositions",
+    response_model=DispositionAdminPublic,
+    status_code=201,
+    responses={409: {"description": "The code exists already in the group"}},
+)
+def create_disposition(
+    group_id: GroupId, data: DispositionCreate, caller: AdminUser, session: SessionDep
+) -> DispositionAdminPublic:
+    row = disposition_service.create_disposition(
+        session, group_id=group_id, data=data, actor=caller.actor, dealer_ids=caller.dealer_ids
+    )
+    return DispositionAdminPublic.model_validate(row)
+
+
+@router.patch(
+    "/dealer-groups/{group_id}/dispositions/{disposition_code}",
+    response_model=DispositionAdminPublic,
+)
+def update_disposition(
+    group_id: GroupId,
+    disposition_code: Code,
+    data: DispositionUpdate,
+    caller: AdminUser,
+    session: SessionDep,
+) -> DispositionAdminPublic:
+    row = disposition_service.update_disposition(
+        session,
+        group_id=group_id,
+        code=disposition_code,
+        data=data,
+        actor=caller.actor,
+        dealer_ids=caller.dealer_ids,
+    )
+    return DispositionAdminPublic.model_validate(row)
+
+
+@router.delete(
+    "/dealer-groups/{group_id}/dispositions/{disposition_code}",
+    status_code=204,
+    responses={409: {"description": "Recorded calls use it: deactivate it instead"}},
+)
+def delete_disposition(
+    group_id: GroupId, disposition_code: Code, caller: AdminUser, session: SessionDep
+) -> None:
+    disposition_service.delete_disposition(
+        session,
+        group_id=group_id,
+        code=disposition_code,
+        actor=caller.actor,
+        dealer_ids=caller.dealer_ids,
     )

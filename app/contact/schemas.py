@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from app.enums import InvitationType
+from app.enums import CallTaskOutcome, InvitationType
 
 
 class _In(BaseModel):
@@ -260,3 +260,70 @@ class BoardPublic(BaseModel):
     name: str
     time_zone: str
     campaigns: list[CampaignPublic]
+
+
+# Disposition administration (per dealer group) --------------------------------------------------
+
+DispositionCode = Field(min_length=1, max_length=32, pattern=r"^[a-z0-9_]+$")
+
+
+class _DispositionFlags(_In):
+    label: str = Field(min_length=1, max_length=100)
+    contact_made: bool = False
+    final: bool = False
+    booked: bool = False
+    dnc: bool = False
+    bad_number: bool = False
+    callback: bool = False
+    ends_ownership: bool = False
+    counts_as_attempt: bool = True
+    retry_after_minutes: int | None = Field(default=None, gt=0, le=60 * 24 * 60)
+    other_part_of_day: bool = False
+    closes_as: CallTaskOutcome | None = None
+    sort_order: int = Field(default=0, ge=0, le=10_000)
+    is_active: bool = True
+
+
+class DispositionCreate(_DispositionFlags):
+    code: str = DispositionCode
+
+
+class DispositionUpdate(_In):
+    """Only the fields sent change; the code is the disposition's name and never changes."""
+
+    label: str | None = Field(default=None, min_length=1, max_length=100)
+    contact_made: bool | None = None
+    final: bool | None = None
+    booked: bool | None = None
+    dnc: bool | None = None
+    bad_number: bool | None = None
+    callback: bool | None = None
+    ends_ownership: bool | None = None
+    counts_as_attempt: bool | None = None
+    retry_after_minutes: int | None = Field(default=None, gt=0, le=60 * 24 * 60)
+    other_part_of_day: bool | None = None
+    closes_as: CallTaskOutcome | None = None
+    sort_order: int | None = Field(default=None, ge=0, le=10_000)
+    is_active: bool | None = None
+
+
+class DispositionAdminPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    group_id: int
+    code: str
+    label: str
+    contact_made: bool
+    final: bool
+    booked: bool
+    dnc: bool
+    bad_number: bool
+    callback: bool
+    ends_ownership: bool
+    counts_as_attempt: bool
+    retry_after_minutes: int | None
+    other_part_of_day: bool
+    closes_as: str | None
+    sort_order: int
+    is_active: bool

@@ -53,7 +53,7 @@ def _cell_value(value: Any) -> Any:
     return value
 
 
-def write_xlsx(report: Report, path: Path) -> None:
+def write_xlsx(report: Report, path: Path | IO[bytes]) -> None:
     """One sheet per table; numbers, dates and booleans stay typed; rates formatted as
     percentages and amounts with two decimals; a bar chart where the table defines one."""
     book = Workbook()

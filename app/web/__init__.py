@@ -16,7 +16,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.errors import AppError
 from app.web.access import NOT_PAGES, LoginRequired, check_page_declarations
+from app.web.admin_pages import router as admin_pages_router
 from app.web.agent_pages import router as agent_pages_router
+from app.web.manager_pages import router as manager_pages_router
 from app.web.pages import router as pages_router
 from app.web.rendering import render
 
@@ -35,6 +37,8 @@ def install(app: FastAPI) -> None:
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(pages_router)
     app.include_router(agent_pages_router)
+    app.include_router(manager_pages_router)
+    app.include_router(admin_pages_router)
     api_app_error = app.exception_handlers[AppError]
     api_validation_error = app.exception_handlers[RequestValidationError]
 

@@ -7,6 +7,7 @@ is served by uvicorn on a free loopback port and Debian's Chromium (``/usr/bin/c
 
 from __future__ import annotations
 
+import re
 import secrets
 import sys
 import tempfile
@@ -17,6 +18,7 @@ from playwright.sync_api import Page, expect, sync_playwright
 from sqlalchemy import func, select, update
 from sqlmodel import Session, col
 
+from app.audit import Actor, ActorType
 from app.auth import service as auth_service
 from app.db import build_engine
 from app.demo.generator import load_demo
@@ -24,22 +26,32 @@ from app.enums import CallTaskStatus, Role
 from app.invitation import service as invitation_service
 from app.migrations import upgrade_to_head
 from app.models import CallTask, Customer, Dealer, RepairOrder
+from app.reporting import service as reporting_service
 from app.web.liveserver import serve
 from invitations.calling import calling_window_for, is_callable
 
 OUT = Path(__file__).parent
 CHROMIUM = "/usr/bin/chromium"
 VIEWPORT = {"width": 1280, "height": 800}
+HISTORY_WEEKS = 12
 
 
 def _seed(database_url: str, password: str) -> tuple[int, str, int]:
     """Demo data and users; returns a customer with a long history, its name, a dealer id."""
     upgrade_to_head(database_url)
     engine = build_engine(database_url)
-    load_demo(engine, vehicles=800, seed=42, as_of=date.today())
-    with Session(engine) as session:  # today's invitations and call tasks, as `make run` does
-        invitation_service.run_nightly(session, as_of=date.today(), workers=1)
+    today = date.today()
+    load_demo(engine, vehicles=800, seed=42, as_of=today)
+    # A nightly run each week of the last quarter (today's last, as `make run` does), so the
+    # dashboard has invitations that came (or not) to the workshop and a control group to measure
+    # the uplift against, and the workspace has today's call tasks.
+    with Session(engine) as session:
+        for weeks in range(HISTORY_WEEKS, -1, -1):
+            invitation_service.run_nightly(session, as_of=today - timedelta(weeks=weeks), workers=1)
     _make_callable_now(engine)
+    reporting_service.rebuild_aggregates(
+        engine, dealer=None, since=None, until=None, actor=Actor(type=ActorType.SYSTEM)
+    )
     with Session(engine) as session:
         group = auth_service.first_group_name(session)
         for role in Role:
@@ -136,6 +148,17 @@ def main() -> None:
             expect(page.locator("#call-card")).to_be_visible()
             expect(page.locator("#slot optgroup").first).to_be_attached()
             _shot(page, "agent-workspace")
+            for path, name in (
+                ("/admin/service-plans", "admin-service-plans"),
+                ("/admin/campaigns", "admin-campaigns"),
+                ("/admin/dispositions", "admin-dispositions"),
+            ):
+                page.goto(base + path)
+                _shot(page, name)
+            start = date.today() - timedelta(weeks=HISTORY_WEEKS)
+            page.goto(f"{base}/dashboard?from={start.replace(day=1)}&to={date.today()}&grain=week")
+            expect(page.locator("body")).to_have_attribute("data-loaded", re.compile("from="))
+            _shot(page, "manager-dashboard")
             page.get_by_label("Language").select_option("cs")
             expect(page.locator("html")).to_have_attribute("lang", "cs")
             page.goto(f"{base}/customers/{customer_id}")

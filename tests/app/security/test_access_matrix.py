@@ -120,6 +120,14 @@ BODIES: dict[tuple[str, str], Callable[[World], tuple[dict[str, Any], bool]]] = 
         True,
     ),  # fmt: skip
     ("PATCH", "/api/v1/seasonal-campaigns/{campaign_id}"): lambda w: ({"enabled": False}, False),
+    ("POST", "/api/v1/dealer-groups/{group_id}/dispositions"): lambda w: (
+        {"code": f"m{uuid.uuid4().hex[:8]}", "label": "Matrix", "retry_after_minutes": 60},
+        False,
+    ),
+    ("PATCH", "/api/v1/dealer-groups/{group_id}/dispositions/{disposition_code}"): lambda w: (
+        {"label": "Matrix"},
+        False,
+    ),
     ("PATCH", "/api/v1/auth/me"): lambda w: ({"language": "cs"}, False),
     ("POST", "/api/v1/users"): lambda w: (
         {
@@ -149,7 +157,20 @@ QUERIES: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/reports/agents"): "?from=2026-01-01&to=2026-04-01",
     ("GET", "/api/v1/reports/retention"): "?from=2025-01-01&to=2026-01-01",
     ("GET", "/api/v1/reports/recalls"): "",
+    ("GET", "/api/v1/reports/funnel/export"): "?from=2026-01-01&to=2026-04-01&format=csv",
+    ("GET", "/api/v1/reports/agents/export"): "?from=2026-01-01&to=2026-04-01&format=xlsx",
+    ("GET", "/api/v1/reports/retention/export"): "?from=2025-01-01&to=2026-01-01&format=csv",
+    ("GET", "/api/v1/reports/recalls/export"): "?format=xlsx",
 }
+
+
+def _new_disposition(session: Session, dealer: Any) -> str:
+    from app.call.models import Disposition
+
+    code = f"m{uuid.uuid4().hex[:8]}"
+    session.add(Disposition(group_id=dealer.group_id, code=code, label="Matrix"))
+    session.flush()
+    return code
 
 
 def _task_of(session: Session, customer_id: int) -> int:
@@ -268,6 +289,8 @@ def test_each_route_answers_each_caller_as_its_access_rule_says(
             "user_id": int(user_a.id or 0),
             "dealer_id": int(dealer_a.id or 0),
             "vehicle_id": int(vehicle_a.id or 0),
+            "group_id": int(dealer_a.group_id),
+            "disposition_code": lambda: _new_disposition(session, dealer_a),
         },
     )
     params = re.findall(r"{(\w+)}", path)
