@@ -4,23 +4,47 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+# The engine's vocabularies, where the stored values are exactly the engine's (same members, same
+# order): one definition, so the two cannot drift apart. ``OdometerSource``, ``InvitationType``
+# (a different member order) and ``InvitationStatus`` (the app adds queued, closed, expired) differ
+# and are defined below.
+from invitations.model import (
+    AppointmentStatus,
+    CustomerStatus,
+    PayType,
+    RecallStatus,
+    ServiceKind,
+    ValueSegment,
+    VehicleStatus,
+    WarrantyKind,
+)
+
+__all__ = [
+    "AppointmentOrigin",
+    "AppointmentStatus",
+    "CallPurpose",
+    "CallTaskOutcome",
+    "CallTaskStatus",
+    "CustomerStatus",
+    "DistanceUnit",
+    "FuelType",
+    "InvitationStatus",
+    "InvitationType",
+    "OdometerSource",
+    "PayType",
+    "PhoneType",
+    "RecallStatus",
+    "Role",
+    "ServiceKind",
+    "ValueSegment",
+    "VehicleStatus",
+    "WarrantyKind",
+]
+
 
 class DistanceUnit(StrEnum):
     KM = "km"
     MI = "mi"
-
-
-class CustomerStatus(StrEnum):
-    ACTIVE = "active"
-    DECEASED = "deceased"
-    ERASED = "erased"
-
-
-class ValueSegment(StrEnum):
-    VIP = "vip"
-    HIGH = "high"
-    STANDARD = "standard"
-    LOW = "low"
 
 
 class PhoneType(StrEnum):
@@ -28,14 +52,6 @@ class PhoneType(StrEnum):
     LANDLINE = "landline"
     WORK = "work"
     OTHER = "other"
-
-
-class VehicleStatus(StrEnum):
-    ACTIVE = "active"
-    SOLD = "sold"
-    SCRAPPED = "scrapped"
-    STOLEN = "stolen"
-    EXPORTED = "exported"
 
 
 class FuelType(StrEnum):
@@ -50,48 +66,12 @@ class FuelType(StrEnum):
     OTHER = "other"
 
 
-class WarrantyKind(StrEnum):
-    BASIC = "basic"
-    POWERTRAIN = "powertrain"
-    EXTENDED = "extended"
-
-
-class PayType(StrEnum):
-    CUSTOMER_PAY = "customer_pay"
-    WARRANTY = "warranty"
-    INTERNAL = "internal"
-
-
-class ServiceKind(StrEnum):
-    MAINTENANCE = "maintenance"
-    REPAIR = "repair"
-    RECALL = "recall"
-    TYRES = "tyres"
-    INSPECTION = "inspection"
-    OTHER = "other"
-
-
 class OdometerSource(StrEnum):
     REPAIR_ORDER = "repair_order"
     DELIVERY = "delivery"
     TELEMATICS = "telematics"
     AGENT = "agent"
     DMS = "dms"
-
-
-class RecallStatus(StrEnum):
-    OPEN = "open"
-    COMPLETED_HERE = "completed_here"
-    COMPLETED_ELSEWHERE = "completed_elsewhere"
-    NOT_APPLICABLE = "not_applicable"
-
-
-class AppointmentStatus(StrEnum):
-    BOOKED = "booked"
-    CONFIRMED = "confirmed"
-    ARRIVED = "arrived"
-    NO_SHOW = "no_show"
-    CANCELLED = "cancelled"
 
 
 class AppointmentOrigin(StrEnum):

@@ -9,9 +9,9 @@
 2. Measure (in a second process, so its memory is the run's alone):
    * ``input_read_seconds``: the statements the run uses to read the engine's inputs, without the
      chunking, per dealer (vehicles, ownerships, warranties, repair orders with the service flag
-     aggregated in SQL, odometer readings, recalls, appointments, customers with the valid-phone
-     flag) plus the customer-pay revenue per group — PostgreSQL ``COPY (SELECT ...) TO STDOUT``,
-     SQLite a plain fetch of every row;
+     aggregated in SQL, odometer readings, recalls, appointments, the owners with the valid-phone
+     flag and the owners' visits on other vehicles) plus the customer-pay revenue per group —
+     PostgreSQL ``COPY (SELECT ...) TO STDOUT``, SQLite a plain fetch of every row;
    * ``seconds``: the full nightly run of every dealer (value segments, invitations, call tasks);
    * the run again for the same date: ``rerun_rows_written`` must be 0;
    * ``peak_rss_mb``: the largest sum of the resident memory of this process and its worker
@@ -135,11 +135,10 @@ class MemorySampler(threading.Thread):
 
 def bare_read(url: str) -> tuple[float, int]:
     """Seconds and rows (SQLite) or bytes (PostgreSQL) of one bare read of the run's inputs."""
-    from sqlalchemy import literal, select
     from sqlmodel import Session
 
     from app.db import build_engine
-    from app.invitation.repository import InvitationRepository, _cus, _own, _phone, _veh
+    from app.invitation.repository import InvitationRepository
     from invitations import add_months
 
     engine = build_engine(url)
@@ -152,28 +151,6 @@ def bare_read(url: str) -> tuple[float, int]:
             statements += repo.chunk_input_statements(
                 dealer_id=dealer.id, lo=0, hi=2**31 - 1, today=AS_OF
             ).values()
-            valid_phone = (
-                select(literal(1))
-                .where(_phone.c.customer_id == _cus.c.id, _phone.c.is_valid)
-                .exists()
-            )
-            statements.append(
-                select(
-                    _cus.c.id,
-                    _cus.c.marketing_calls,
-                    _cus.c.do_not_call,
-                    _cus.c.status,
-                    _cus.c.value_segment,
-                    _cus.c.tyre_hotel,
-                    valid_phone,
-                ).where(
-                    _cus.c.id.in_(
-                        select(_own.c.customer_id)
-                        .join(_veh, _veh.c.id == _own.c.vehicle_id)
-                        .where(_veh.c.dealer_id == dealer.id)
-                    )
-                )
-            )
         groups = sorted({d.group_id for d in dealers})
         revenue = [
             repo.customer_pay_revenue_statement(

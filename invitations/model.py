@@ -306,10 +306,12 @@ class RepairOrder:
     @property
     def is_service(self) -> bool:
         """True when a line is routine maintenance or an inspection (a qualifying service)."""
-        return any(
-            line.service_kind in (ServiceKind.MAINTENANCE, ServiceKind.INSPECTION)
-            for line in self.lines
-        )
+        for line in self.lines:  # a loop, not any(): asked for every RO of every vehicle
+            if line.service_kind is ServiceKind.MAINTENANCE:
+                return True
+            if line.service_kind is ServiceKind.INSPECTION:
+                return True
+        return False
 
     @property
     def customer_pay_amount(self) -> Decimal:

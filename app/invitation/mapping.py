@@ -21,10 +21,12 @@ from app.enums import CallTaskOutcome
 from app.enums import InvitationStatus as AppStatus
 from invitations import (
     Appointment,
+    AppointmentStatus,
     CampaignKind,
     ContactOutcome,
     ContactRecord,
     CustomerFacts,
+    CustomerStatus,
     DealerPolicy,
     Explanation,
     Invitation,
@@ -32,14 +34,18 @@ from invitations import (
     OdometerReading,
     OdometerSource,
     Recall,
+    RecallStatus,
     RepairOrder,
     RepairOrderLine,
     SeasonalCampaign,
     ServiceKind,
     ServicePlan,
     SuppressionReason,
+    ValueSegment,
     VehicleFacts,
+    VehicleStatus,
     Warranty,
+    WarrantyKind,
     evaluate_vehicle,
 )
 
@@ -242,6 +248,20 @@ _READING_SOURCE = {
 _SERVICE_LINES = (RepairOrderLine(service_kind=ServiceKind.MAINTENANCE),)
 
 
+def _members(kind: type[Any]) -> dict[str, Any]:
+    return {member.value: member for member in kind}
+
+
+# Stored strings -> the engine's enum members, looked up once per row instead of the enum's own
+# (slower) constructor; an unknown string is passed on as is, so the engine still rejects it.
+_WARRANTY_KIND = _members(WarrantyKind)
+_VEHICLE_STATUS = _members(VehicleStatus)
+_RECALL_STATUS = _members(RecallStatus)
+_APPOINTMENT_STATUS = _members(AppointmentStatus)
+_CUSTOMER_STATUS = _members(CustomerStatus)
+_VALUE_SEGMENT = _members(ValueSegment)
+
+
 def local_date(moment: datetime, zone: ZoneInfo) -> date:
     # SQLite hands back naive datetimes; they are stored in UTC.
     aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
@@ -269,8 +289,8 @@ def customer_facts(row: CustomerRow, visits: Iterable[date] = ()) -> CustomerFac
         marketing_calls=bool(row.marketing_calls),
         do_not_call=bool(row.do_not_call),
         has_valid_phone=bool(row.has_valid_phone),
-        status=row.status,  # type: ignore[arg-type]
-        segment=row.value_segment,  # type: ignore[arg-type]
+        status=_CUSTOMER_STATUS.get(row.status, row.status),
+        segment=_VALUE_SEGMENT.get(row.value_segment, row.value_segment),
         visit_dates=tuple(visits),
         tyre_hotel=bool(row.tyre_hotel),
     )
@@ -305,10 +325,15 @@ def vehicle_facts(chunk: ChunkInput) -> list[tuple[int, VehicleFacts]]:
             delivery_date=v.delivery_date,
             delivery_odometer_km=v.delivery_odometer_km,
             sold_by_dealer=bool(v.sold_by_dealer),
-            status=v.status,  # type: ignore[arg-type]
+            status=_VEHICLE_STATUS.get(v.status, v.status),
             ownership_end=ended,
             warranties=tuple(
-                Warranty(kind=w.kind, start_date=w.start_date, months=w.months, km_limit=w.km_limit)
+                Warranty(
+                    kind=_WARRANTY_KIND.get(w.kind, w.kind),
+                    start_date=w.start_date,
+                    months=w.months,
+                    km_limit=w.km_limit,
+                )
                 for w in warranties.get(v.id, ())
             ),
             repair_orders=tuple(
@@ -333,7 +358,7 @@ def vehicle_facts(chunk: ChunkInput) -> list[tuple[int, VehicleFacts]]:
                     campaign_code=r.campaign_code,
                     remedy_available=bool(r.remedy_available),
                     start_date=r.start_date or local_date(r.listed_at, zone),
-                    status=r.status,
+                    status=_RECALL_STATUS.get(r.status, r.status),
                 )
                 for r in recalls.get(v.id, ())
             ),
@@ -341,7 +366,7 @@ def vehicle_facts(chunk: ChunkInput) -> list[tuple[int, VehicleFacts]]:
                 Appointment(
                     id=str(a.id),
                     date=local_date(a.slot_start, zone),
-                    status=a.status,
+                    status=_APPOINTMENT_STATUS.get(a.status, a.status),
                 )
                 for a in appointments.get(v.id, ())
             ),

@@ -317,6 +317,17 @@ class InvitationRepository:
                 ),
             )
         )
+        # The chunk's owners (the customers of its ownerships), as a subquery: the customers and
+        # their visits on other vehicles are read by the vehicle range, without IN lists.
+        owners = (
+            select(_own.c.customer_id)
+            .join(_veh, _veh.c.id == _own.c.vehicle_id)
+            .where(vehicle_filter, _own.c.start_date <= today)
+        )
+        valid_phone = exists(
+            select(literal(1)).where(_phone.c.customer_id == _cus.c.id, _phone.c.is_valid)
+        )
+        outside = or_(_veh.c.dealer_id != dealer_id, _veh.c.id <= lo, _veh.c.id > hi)
         horizon_from = datetime.combine(today - timedelta(days=120), datetime.min.time(), UTC)
         horizon_to = datetime.combine(today + timedelta(days=400), datetime.min.time(), UTC)
         return {
@@ -389,6 +400,21 @@ class InvitationRepository:
                 _app.c.slot_start >= horizon_from,
                 _app.c.slot_start < horizon_to,
             ),
+            "customers": select(
+                _cus.c.id,
+                _cus.c.marketing_calls,
+                _cus.c.do_not_call,
+                _cus.c.status,
+                _cus.c.value_segment,
+                _cus.c.tyre_hotel,
+                valid_phone,
+            ).where(_cus.c.id.in_(owners)),
+            # Visit dates of the owners' repair orders on vehicles outside this chunk (churn).
+            "other_visits": select(
+                _ro.c.customer_id, func.coalesce(_ro.c.closed_date, _ro.c.opened_date)
+            )
+            .join(_veh, _veh.c.id == _ro.c.vehicle_id)
+            .where(_ro.c.customer_id.in_(owners), outside, _ro.c.opened_date <= today),
         }
 
     def load_chunk(
@@ -399,8 +425,6 @@ class InvitationRepository:
         ex = self.session.execute
         vehicles = [VehicleRow._make(r) for r in ex(stmts["vehicles"]).all()]
         ownerships = [OwnershipRow._make(r) for r in ex(stmts["ownerships"]).all()]
-        owners = sorted({o.customer_id for o in ownerships})
-        customers = self.customer_rows(owners)
         return ChunkInput(
             today=today,
             time_zone=time_zone,
@@ -411,8 +435,8 @@ class InvitationRepository:
             readings=[ReadingRow._make(r) for r in ex(stmts["readings"]).all()],
             recalls=[RecallRow._make(r) for r in ex(stmts["recalls"]).all()],
             appointments=[AppointmentRow._make(r) for r in ex(stmts["appointments"]).all()],
-            customers=customers,
-            other_visits=self.other_visits(owners, dealer_id=dealer_id, lo=lo, hi=hi, today=today),
+            customers=[CustomerRow._make(r) for r in ex(stmts["customers"]).all()],
+            other_visits=[(r[0], r[1]) for r in ex(stmts["other_visits"]).all()],
         )
 
     def customer_rows(self, customer_ids: Sequence[int]) -> list[CustomerRow]:
@@ -431,21 +455,6 @@ class InvitationRepository:
                 valid_phone,
             ).where(_cus.c.id.in_(part))
             out += [CustomerRow._make(r) for r in self.session.execute(stmt).all()]
-        return out
-
-    def other_visits(
-        self, customer_ids: Sequence[int], *, dealer_id: int, lo: int, hi: int, today: date
-    ) -> list[tuple[int, date]]:
-        """Visit dates of the customers' repair orders on vehicles outside this chunk (churn)."""
-        out: list[tuple[int, date]] = []
-        outside = or_(_veh.c.dealer_id != dealer_id, _veh.c.id <= lo, _veh.c.id > hi)
-        for part in _chunks(list(customer_ids)):
-            stmt = (
-                select(_ro.c.customer_id, func.coalesce(_ro.c.closed_date, _ro.c.opened_date))
-                .join(_veh, _veh.c.id == _ro.c.vehicle_id)
-                .where(_ro.c.customer_id.in_(part), outside, _ro.c.opened_date <= today)
-            )
-            out += [(r[0], r[1]) for r in self.session.execute(stmt).all()]
         return out
 
     # Invitations: the chunk's stored rows and the writes ---------------------------------------
