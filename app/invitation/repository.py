@@ -327,7 +327,6 @@ class InvitationRepository:
         valid_phone = exists(
             select(literal(1)).where(_phone.c.customer_id == _cus.c.id, _phone.c.is_valid)
         )
-        outside = or_(_veh.c.dealer_id != dealer_id, _veh.c.id <= lo, _veh.c.id > hi)
         horizon_from = datetime.combine(today - timedelta(days=120), datetime.min.time(), UTC)
         horizon_to = datetime.combine(today + timedelta(days=400), datetime.min.time(), UTC)
         return {
@@ -409,12 +408,12 @@ class InvitationRepository:
                 _cus.c.tyre_hotel,
                 valid_phone,
             ).where(_cus.c.id.in_(owners)),
-            # Visit dates of the owners' repair orders on vehicles outside this chunk (churn).
+            # Visit dates of the owners' repair orders on all their vehicles, this chunk's
+            # included (``CustomerFacts.visit_dates``, for churn): a customer's facts must not
+            # depend on which of their vehicles share a chunk.
             "other_visits": select(
                 _ro.c.customer_id, func.coalesce(_ro.c.closed_date, _ro.c.opened_date)
-            )
-            .join(_veh, _veh.c.id == _ro.c.vehicle_id)
-            .where(_ro.c.customer_id.in_(owners), outside, _ro.c.opened_date <= today),
+            ).where(_ro.c.customer_id.in_(owners), _ro.c.opened_date <= today),
         }
 
     def load_chunk(
