@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+import time_machine
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 from sqlmodel import Session
@@ -33,10 +34,11 @@ def test_the_sixth_login_attempt_in_a_minute_for_one_account_gets_429_with_retry
 ) -> None:
     user = create_user(session)
 
-    statuses = [attempt(anon_client, user.email) for _ in range(5)]
-    blocked = anon_client.post(
-        "/api/v1/auth/login", json={"email": user.email, "password": PASSWORD}
-    )
+    with time_machine.travel(T0, tick=False):  # one fixed window, however slow the machine
+        statuses = [attempt(anon_client, user.email) for _ in range(5)]
+        blocked = anon_client.post(
+            "/api/v1/auth/login", json={"email": user.email, "password": PASSWORD}
+        )
 
     assert statuses == [401] * 5
     assert blocked.status_code == 429
@@ -46,7 +48,8 @@ def test_the_sixth_login_attempt_in_a_minute_for_one_account_gets_429_with_retry
 def test_the_21st_login_from_one_address_gets_429_whatever_the_account(
     anon_client: TestClient,
 ) -> None:
-    statuses = [attempt(anon_client, f"user{i}@example.test") for i in range(21)]
+    with time_machine.travel(T0, tick=False):  # one fixed window, however slow the machine
+        statuses = [attempt(anon_client, f"user{i}@example.test") for i in range(21)]
 
     assert statuses[:20] == [401] * 20
     assert statuses[20] == 429
@@ -59,7 +62,10 @@ def test_imports_are_limited_per_caller(
 
     monkeypatch.setattr(get_settings(), "import_limit_per_minute", 2)
 
-    statuses = [client.post("/api/v1/import", json={"source": "x"}).status_code for _ in range(3)]
+    with time_machine.travel(T0, tick=False):  # one fixed window, however slow the machine
+        statuses = [
+            client.post("/api/v1/import", json={"source": "x"}).status_code for _ in range(3)
+        ]
 
     assert statuses == [200, 200, 429]
 
