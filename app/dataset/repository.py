@@ -180,8 +180,8 @@ class DatasetRepository:
                     )
                 if want_ids:
                     missing = [r.key for r in rows if r.key not in ids]
-                    for key, row in self.existing(table, key_cols, missing, ()).items():
-                        ids[key] = row["id"]
+                    for key, stored in self.existing(table, key_cols, missing, ()).items():
+                        ids[key] = stored["id"]
                 return ids, counts
         update_cols = {c for r in rows for c in r.update}
         current = self.existing(table, key_cols, [r.key for r in rows], update_cols)
