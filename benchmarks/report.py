@@ -242,10 +242,25 @@ def measure(runs: int, source: str) -> dict[str, Any]:
         dimension="dealer",
         dealer_ids=None,
     )
+    agent_times = []
+    agents: dict[str, Any] = {}
+    for _ in range(runs + 1):  # the agent KPI report (raw attempts), all dealers, 2025 by month
+        with Session(engine) as session:
+            started = time.perf_counter()
+            agents = reporting_service.agents_report(
+                session,
+                start=date(2025, 1, 1),
+                end=date(2026, 1, 1),
+                grain=Grain.MONTH,
+                dealer_ids=None,
+            ).data
+            agent_times.append((time.perf_counter() - started) * 1000)
     engine.dispose()
     return {
         "dealer_quarter_ms": round(quarter_ms, 1),
         "all_year_ms": round(year_ms, 1),
+        "agents_ms": round(statistics.median(agent_times[1:]), 1),
+        "agents_attempts": agents["team"]["attempts"],
         "dealer_quarter_due": quarter["total"]["invitations"]["due"],
         "all_year_due": year["total"]["invitations"]["due"],
         "all_year_attempted": year["total"]["invitations"]["attempted"],

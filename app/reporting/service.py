@@ -292,8 +292,15 @@ def funnel_report(
         )
 
     group_by = ["period"] + ([dimension] if dimension else [])
-    rows = funnel_rows(filters(start, end), group_by=group_by, grain=grain.value)
-    total_rows = funnel_rows(filters(start, end), group_by=[], grain=grain.value)
+    if source == "raw":
+        rows = funnel_rows(filters(start, end), group_by=group_by, grain=grain.value)
+        total_rows = funnel_rows(filters(start, end), group_by=[], grain=grain.value)
+    else:  # the periods and the total in one pass over the customer rows
+        both = funnel_rows_aggregated(
+            session, filters(start, end), group_by=group_by, grain=grain.value, total=True
+        )
+        rows = [r for r in both if r.key != ()]
+        total_rows = [r for r in both if r.key == ()]
     before = _previous(start, end)
     previous_rows = funnel_rows(filters(before.start, before.end), group_by=[], grain=grain.value)
     # Uplift is counted in invitations only: no distinct customers needed per type.
