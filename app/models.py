@@ -15,7 +15,7 @@ from app.dms.models import (
     DmsWebhookEvent,
 )
 from app.invitation.models import NightlyRun, SeasonalCampaign
-from app.reporting.models import ReportFunnelCustomerDay, ReportFunnelDay
+from app.reporting.models import ReportAgentDay, ReportFunnelCustomerDay, ReportFunnelDay
 from app.security.models import RateLimitCounter
 from app.vehicle.models import (
     OdometerReading,
@@ -50,6 +50,7 @@ __all__ = [
     "NightlyRun",
     "OdometerReading",
     "RateLimitCounter",
+    "ReportAgentDay",
     "ReportFunnelCustomerDay",
     "ReportFunnelDay",
     "Ownership",

@@ -25,8 +25,8 @@ from typing import Any
 from sqlalchemy import Engine, and_, case, delete, func, insert, select, tuple_
 from sqlmodel import Session
 
-from app.models import Dealer, Invitation, RepairOrderLine
-from app.reporting.models import ReportFunnelCustomerDay, ReportFunnelDay
+from app.models import CallAttempt, CallTask, Dealer, Invitation, RepairOrderLine
+from app.reporting.models import ReportAgentDay, ReportFunnelCustomerDay, ReportFunnelDay
 from app.reporting.repository import (
     DIMENSIONS,
     STAGE_FLAGS,
@@ -37,12 +37,15 @@ from app.reporting.repository import (
     _as_date,
     _sortable,
 )
-from app.security.principal import in_scope
+from app.security.principal import DealerScope, in_scope
 
 _day = ReportFunnelDay.__table__  # type: ignore[attr-defined]
 _cday = ReportFunnelCustomerDay.__table__  # type: ignore[attr-defined]
+_aday = ReportAgentDay.__table__  # type: ignore[attr-defined]
 _dealer = Dealer.__table__  # type: ignore[attr-defined]
 _inv = Invitation.__table__  # type: ignore[attr-defined]
+_task = CallTask.__table__  # type: ignore[attr-defined]
+_att = CallAttempt.__table__  # type: ignore[attr-defined]
 _line = RepairOrderLine.__table__  # type: ignore[attr-defined]
 
 PAY_TYPES = ("customer_pay", "warranty", "internal")
@@ -142,6 +145,7 @@ def refresh_aggregates(session: Session, dealer_id: int, since: date, until: dat
             .group_by(*keys),
         )
     )
+    refresh_agent_days(session, dealer_id, since, until)
     written = session.execute(
         select(func.count()).where(
             _day.c.dealer_id == dealer_id, _day.c.due_date >= since, _day.c.due_date < until
@@ -150,16 +154,78 @@ def refresh_aggregates(session: Session, dealer_id: int, since: date, until: dat
     return int(written)
 
 
+def refresh_agent_days(session: Session, dealer_id: int, since: date, until: date) -> None:
+    """Recompute ``report_agent_day`` of ``dealer_id`` for the local attempt days
+    ``[since, until)`` in the caller's transaction (done by :func:`refresh_aggregates` for the
+    same range of days as the funnel's due dates)."""
+    session.execute(
+        delete(_aday).where(
+            _aday.c.dealer_id == dealer_id, _aday.c.day >= since, _aday.c.day < until
+        )
+    )
+    days = ReportingRepository(session).agent_day_select(
+        start=since, end=until, dealer_ids=None, dealer_id=dealer_id
+    )
+    session.execute(
+        insert(_aday).from_select(
+            [
+                "agent_id",
+                "dealer_id",
+                "day",
+                "attempts",
+                "contacts",
+                "bookings",
+                "arrived",
+                "handling_seconds",
+                "span_seconds",
+            ],
+            days,
+        )
+    )
+
+
+def agent_days_aggregated(
+    session: Session,
+    *,
+    start: date,
+    end: date,
+    dealer_ids: DealerScope,
+    dealer_id: int | None = None,
+) -> list[dict[str, Any]]:
+    """:meth:`ReportingRepository.agent_days` read from ``report_agent_day``."""
+    conditions = [
+        in_scope(_aday.c.dealer_id, dealer_ids),
+        _aday.c.day >= start,
+        _aday.c.day < end,
+    ]
+    if dealer_id is not None:
+        conditions.append(_aday.c.dealer_id == dealer_id)
+    days = select(_aday).where(*conditions).subquery("agent_days")
+    return ReportingRepository(session).agent_day_dicts(days)
+
+
 def due_date_range(session: Session, dealer_id: int) -> tuple[date, date] | None:
-    """``[first, last + 1 day)`` of the dealer's invitation due dates, or None without any."""
+    """``[first, last + 1 day)`` of the dealer's invitation due dates and call-attempt days,
+    or None without any (the attempt days widened by a day each side: local days)."""
     first, last = session.execute(
         select(func.min(_inv.c.due_date), func.max(_inv.c.due_date)).where(
             _inv.c.dealer_id == dealer_id
         )
     ).one()
-    if first is None:
+    called_first, called_last = session.execute(
+        select(func.min(_att.c.started_at), func.max(_att.c.started_at))
+        .join(_task, _task.c.id == _att.c.call_task_id)
+        .where(_task.c.dealer_id == dealer_id)
+    ).one()
+    bounds = [_as_date(v) for v in (first, last) if v is not None]
+    bounds += [
+        _as_date(v) + timedelta(days=d)
+        for v, d in ((called_first, -1), (called_last, 1))
+        if v is not None
+    ]
+    if not bounds:
         return None
-    return _as_date(first), _as_date(last) + timedelta(days=1)
+    return min(bounds), max(bounds) + timedelta(days=1)
 
 
 def rebuild_aggregates(

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from sqlalchemy import Engine
@@ -20,7 +21,7 @@ from app import audit
 from app.audit import Actor
 from app.errors import BadRequest, NotFound
 from app.reporting import aggregates
-from app.reporting.aggregates import funnel_rows_aggregated
+from app.reporting.aggregates import agent_days_aggregated, funnel_rows_aggregated
 from app.reporting.repository import DIMENSIONS, FunnelFilter, FunnelRow, ReportingRepository
 from app.security.principal import DealerScope
 from reports import (
@@ -452,12 +453,19 @@ def agents_report(
     grain: Grain = Grain.MONTH,
     dealer: str | None = None,
     dealer_ids: DealerScope,
+    source: str = "aggregates",
 ) -> Report:
-    """Agent KPIs per period, per agent over the range, and for the team."""
+    """Agent KPIs per period, per agent over the range, and for the team.
+
+    ``source``: ``"aggregates"`` (``report_agent_day``, kept by the nightly run and
+    ``retention report rebuild``) or ``"raw"`` (the same figures from the call attempts)."""
     _check_range(start, end)
+    if source not in ("aggregates", "raw"):
+        raise ValueError(f"unknown source {source!r}")
     repo = ReportingRepository(session)
     dealers = _dealers(repo, dealer_ids)
-    days = repo.agent_days(
+    read = repo.agent_days if source == "raw" else partial(agent_days_aggregated, session)
+    days = read(
         start=start, end=end, dealer_ids=dealer_ids, dealer_id=_dealer_named(dealers, dealer)
     )
     per_period: dict[tuple[date, int], list[AgentActivity]] = {}
