@@ -471,6 +471,7 @@ def agents_report(
     per_period: dict[tuple[date, int], list[AgentActivity]] = {}
     per_agent: dict[int, list[AgentActivity]] = {}
     names: dict[int, str] = {}
+    period_start: dict[date, date] = {}
     for d in days:
         activity = AgentActivity(
             attempts=d["attempts"],
@@ -481,7 +482,9 @@ def agents_report(
             logged_seconds=d["span_seconds"],
         )
         names[d["agent_id"]] = d["agent"]
-        start_of = period_containing(d["day"], grain).start
+        start_of = period_start.get(d["day"])
+        if start_of is None:  # one lookup per distinct day, not per agent-day row
+            start_of = period_start[d["day"]] = period_containing(d["day"], grain).start
         per_period.setdefault((start_of, d["agent_id"]), []).append(activity)
         per_agent.setdefault(d["agent_id"], []).append(activity)
 
