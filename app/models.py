@@ -15,7 +15,7 @@ from app.dms.models import (
     DmsWebhookEvent,
 )
 from app.invitation.models import NightlyRun, SeasonalCampaign
-from app.reporting.models import ReportFunnelCustomerDay, ReportFunnelDay
+from app.reporting.models import ReportAgentDay, ReportFunnelCustomerDay, ReportFunnelDay
 from app.scheduler.models import JobRun
 from app.security.models import RateLimitCounter
 from app.vehicle.models import (
@@ -52,6 +52,7 @@ __all__ = [
     "NightlyRun",
     "OdometerReading",
     "RateLimitCounter",
+    "ReportAgentDay",
     "ReportFunnelCustomerDay",
     "ReportFunnelDay",
     "Ownership",

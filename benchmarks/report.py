@@ -8,14 +8,16 @@
    customer; 5 % control, 10 % suppressed), a call task per targeted invitation with 3 or 4
    attempts (about 3 per invitation), bookings for a fifth of them (80 % arrived, with an RO) and
    organic ROs for a seventh; then ``ANALYZE``.
-2. Aggregates (timed separately, not part of the report timings): the daily funnel aggregates
-   rebuilt for every dealer as ``retention report rebuild`` does
+2. Aggregates (timed separately, not part of the report timings): the daily funnel and agent
+   aggregates rebuilt for every dealer as ``retention report rebuild`` does
    (``app.reporting.aggregates.rebuild_aggregates``, one transaction per dealer and chunk).
 3. Measure: the funnel report exactly as the API builds it (periods, total, previous period,
    uplift per type: ``app.reporting.service.funnel_report``, reading the aggregates; ``--source
    raw`` for the raw-table queries), warm, median of 3 runs:
    * ``dealer_quarter_ms``: one dealer, 2025-Q2, by month;
-   * ``all_year_ms``: every dealer, 2025, by month and dealer.
+   * ``all_year_ms``: every dealer, 2025, by month and dealer;
+   * ``agents_ms``: the agent KPI report (``agents_report``), every dealer, 2025, by month,
+     from ``report_agent_day`` (``--source raw``: from the call attempts).
 
 The last stdout line is one JSON object with the figures.
 """
@@ -242,10 +244,26 @@ def measure(runs: int, source: str) -> dict[str, Any]:
         dimension="dealer",
         dealer_ids=None,
     )
+    agent_times = []
+    agents: dict[str, Any] = {}
+    for _ in range(runs + 1):  # the agent KPI report (raw attempts), all dealers, 2025 by month
+        with Session(engine) as session:
+            started = time.perf_counter()
+            agents = reporting_service.agents_report(
+                session,
+                start=date(2025, 1, 1),
+                end=date(2026, 1, 1),
+                grain=Grain.MONTH,
+                dealer_ids=None,
+                source=source,
+            ).data
+            agent_times.append((time.perf_counter() - started) * 1000)
     engine.dispose()
     return {
         "dealer_quarter_ms": round(quarter_ms, 1),
         "all_year_ms": round(year_ms, 1),
+        "agents_ms": round(statistics.median(agent_times[1:]), 1),
+        "agents_attempts": agents["team"]["attempts"],
         "dealer_quarter_due": quarter["total"]["invitations"]["due"],
         "all_year_due": year["total"]["invitations"]["due"],
         "all_year_attempted": year["total"]["invitations"]["attempted"],

@@ -13,24 +13,31 @@ from typing import Any, cast
 
 from sqlalchemy import (
     JSON,
+    Boolean,
+    PrimaryKeyConstraint,
     Table,
     Text,
+    UniqueConstraint,
     and_,
     any_,
     bindparam,
     delete,
     func,
     insert,
+    literal_column,
+    or_,
     select,
     tuple_,
     update,
 )
 from sqlalchemy import cast as sql_cast
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlmodel import Session, SQLModel
 
 from app.dataset.odometer import Reading
 from app.dataset.validation import DocumentKeys, KnownDealer, StoredKeys
+from app.model_base import utcnow
 from app.models import Appointment, Customer, Dealer, OdometerReading, RepairOrder, Vehicle
 
 CHUNK = 500
@@ -61,6 +68,29 @@ def _norm(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: _norm(v) for k, v in value.items()}
     return value
+
+
+def _unique_on(table: Table, key_cols: Sequence[str]) -> bool:
+    """Whether a plain unique constraint (or index) covers exactly ``key_cols``, as
+    ``ON CONFLICT (key_cols)`` needs."""
+    wanted = set(key_cols)
+    for constraint in table.constraints:
+        if isinstance(constraint, UniqueConstraint | PrimaryKeyConstraint):
+            if {c.name for c in constraint.columns} == wanted:
+                return True
+    # A unique index on expressions (lower(name)) does not count: its columns differ.
+    return any(
+        index.unique
+        and len(index.expressions) == len(index.columns)
+        and {c.name for c in index.columns} == wanted
+        for index in table.indexes
+    )
+
+
+def _differs(stored: Any, incoming: Any) -> Any:
+    if isinstance(stored.type, JSON):  # json has no equality operator: compare as jsonb
+        return sql_cast(stored, JSONB).is_distinct_from(sql_cast(incoming, JSONB))
+    return stored.is_distinct_from(incoming)
 
 
 @dataclass(slots=True)
@@ -129,14 +159,33 @@ class DatasetRepository:
         return found
 
     def upsert(
-        self, table: Table, key_cols: Sequence[str], rows: Sequence[Row]
+        self, table: Table, key_cols: Sequence[str], rows: Sequence[Row], *, want_ids: bool = True
     ) -> tuple[dict[Key, int], Counts]:
+        """Insert new keys, update the provided columns of stored keys where they differ; the ids
+        of every key (``want_ids=False``: only of the rows written, on PostgreSQL)."""
         counts = Counts()
         if not rows:
             return {}, counts
+        if self._postgresql and _unique_on(table, key_cols):
+            groups: dict[tuple[tuple[str, ...], tuple[str, ...]], list[Row]] = defaultdict(list)
+            for r in rows:
+                groups[(tuple(r.insert), tuple(sorted(r.update)))].append(r)
+            if len({r.key for r in rows}) == len(rows) and all(
+                set(upd) <= set(ins) for ins, upd in groups
+            ):
+                ids: dict[Key, int] = {}
+                for (ins_cols, upd_cols), group in groups.items():
+                    self._upsert_on_conflict(
+                        table, key_cols, ins_cols, upd_cols, group, ids, counts
+                    )
+                if want_ids:
+                    missing = [r.key for r in rows if r.key not in ids]
+                    for key, stored in self.existing(table, key_cols, missing, ()).items():
+                        ids[key] = stored["id"]
+                return ids, counts
         update_cols = {c for r in rows for c in r.update}
         current = self.existing(table, key_cols, [r.key for r in rows], update_cols)
-        ids: dict[Key, int] = {k: v["id"] for k, v in current.items()}
+        ids = {k: v["id"] for k, v in current.items()}
         to_insert: list[dict[str, Any]] = []
         to_update: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
         for r in rows:
@@ -173,6 +222,72 @@ class DatasetRepository:
             for chunk in _chunks(params):
                 self.session.connection().execute(update_stmt, list(chunk))
         return ids, counts
+
+    def _unnest(self, table: Table, cols: Sequence[str], rows: Sequence[dict[str, Any]]) -> Any:
+        """``SELECT * FROM unnest(:col1, :col2, …)`` of ``rows``: one array parameter per column
+        (JSON travels as text and is cast back, as a list of lists would be read as a 2-D
+        array)."""
+        arrays = []
+        for c in cols:
+            values = [r[c] for r in rows]
+            if isinstance(table.c[c].type, JSON):
+                texts = [None if v is None else json.dumps(v, default=str) for v in values]
+                arrays.append(bindparam(None, texts, type_=ARRAY(Text())))
+            else:
+                arrays.append(bindparam(None, values, type_=ARRAY(table.c[c].type)))
+        names = [f"c{i}" for i in range(len(cols))]
+        source = func.unnest(*arrays).table_valued(*names).render_derived(name="v")
+        return select(
+            *(
+                sql_cast(source.c[n], JSONB) if isinstance(table.c[c].type, JSON) else source.c[n]
+                for c, n in zip(cols, names, strict=True)
+            )
+        )
+
+    def _upsert_on_conflict(
+        self,
+        table: Table,
+        key_cols: Sequence[str],
+        ins_cols: Sequence[str],
+        upd_cols: Sequence[str],
+        rows: Sequence[Row],
+        ids: dict[Key, int],
+        counts: Counts,
+    ) -> None:
+        """PostgreSQL: ``INSERT … SELECT * FROM unnest(…) ON CONFLICT (key) DO UPDATE SET …
+        WHERE (stored) IS DISTINCT FROM (incoming) RETURNING``. The comparison happens in the
+        database, so a re-import of the same rows reads nothing back and writes nothing; rows
+        neither inserted nor changed are not returned (counted as unchanged)."""
+        cols = [*key_cols, *ins_cols]
+        for chunk in _chunks(rows, PG_CHUNK):
+            values = [{**dict(zip(key_cols, r.key, strict=True)), **r.insert} for r in chunk]
+            stmt = pg_insert(table).from_select(cols, self._unnest(table, cols, values))
+            if upd_cols:
+                new = stmt.excluded
+                changes: dict[str, Any] = {c: new[c] for c in upd_cols}
+                if "updated_at" in table.c and "updated_at" not in changes:
+                    changes["updated_at"] = utcnow()
+                stmt = stmt.on_conflict_do_update(
+                    index_elements=list(key_cols),
+                    set_=changes,
+                    where=or_(*(_differs(table.c[c], new[c]) for c in upd_cols)),
+                )
+            else:
+                stmt = stmt.on_conflict_do_nothing(index_elements=list(key_cols))
+            returning = stmt.returning(
+                table.c.id,
+                literal_column("(xmax = 0)", Boolean).label("inserted"),
+                *(table.c[c] for c in key_cols),
+            )
+            written = 0
+            for found in self.session.execute(returning):
+                ids[tuple(found[2:])] = found[0]
+                written += 1
+                if found[1]:
+                    counts.inserted += 1
+                else:
+                    counts.updated += 1
+            counts.unchanged += len(chunk) - written
 
     def _insert_unnest(
         self,
@@ -245,8 +360,31 @@ class DatasetRepository:
                         update={c: v for c, v in values.items() if c not in keep},
                     )
                 )
-        _, counts = self.upsert(table, (parent_col, key_col), rows)
-        if delete_missing:
+        _, counts = self.upsert(table, (parent_col, key_col), rows, want_ids=False)
+        if delete_missing and self._postgresql:
+            # One statement: the children of these parents whose key was not sent.
+            parent_t, key_t = ARRAY(table.c[parent_col].type), ARRAY(table.c[key_col].type)
+            sent = (
+                func.unnest(
+                    bindparam(None, [r.key[0] for r in rows], type_=parent_t),
+                    bindparam(None, [r.key[1] for r in rows], type_=key_t),
+                )
+                .table_valued("p", "k")
+                .render_derived(name="sent")
+            )
+            kept = (
+                select(sent.c.p)
+                .where(sent.c.p == table.c[parent_col], sent.c.k == table.c[key_col])
+                .exists()
+            )
+            parents = bindparam(None, list(children), type_=parent_t)
+            gone = self.session.execute(
+                delete(table)
+                .where(table.c[parent_col] == any_(parents), ~kept)
+                .returning(table.c.id)
+            )
+            counts.deleted = len(gone.all())
+        elif delete_missing:
             wanted = {(r.key[0], r.key[1]) for r in rows}
             parent_ids = list(children)
             stale: list[int] = []
@@ -267,7 +405,7 @@ class DatasetRepository:
         t = table_of(Dealer)
         out: dict[str, Any] = {}
         for chunk in _chunks(codes):
-            for row in self.session.execute(select(t).where(t.c.code.in_(chunk))):
+            for row in self.session.execute(select(t).where(self._in(t.c.code, chunk))):
                 out[row.code] = row
         return out
 
@@ -316,7 +454,7 @@ class DatasetRepository:
             stmt = (
                 select(v.c.id, d.c.distance_unit)
                 .join(d, d.c.id == v.c.dealer_id)
-                .where(v.c.id.in_(chunk))
+                .where(self._in(v.c.id, chunk))
             )
             out.update({row[0]: row[1] for row in self.session.execute(stmt)})
         return out
@@ -330,16 +468,16 @@ class DatasetRepository:
         for chunk in _chunks(ids):
             readings = select(
                 o.c.vehicle_id, o.c.reading_date, o.c.source, o.c.value_km, o.c.odometer_replaced
-            ).where(o.c.vehicle_id.in_(chunk), o.c.accepted)
+            ).where(self._in(o.c.vehicle_id, chunk), o.c.accepted)
             for vid, day, source, km, replaced in self.session.execute(readings):
                 out[vid].append(Reading(key=(day, source), day=day, km=km, replaced=replaced))
             orders = select(ro.c.vehicle_id, ro.c.opened_date, ro.c.odometer_in_km).where(
-                ro.c.vehicle_id.in_(chunk), ro.c.odometer_in_km.is_not(None)
+                self._in(ro.c.vehicle_id, chunk), ro.c.odometer_in_km.is_not(None)
             )
             for vid, day, km in self.session.execute(orders):
                 out[vid].append(Reading(key=(day, "repair_order:ro"), day=day, km=km))
             deliveries = select(v.c.id, v.c.delivery_date, v.c.delivery_odometer_km).where(
-                v.c.id.in_(chunk), v.c.delivery_date.is_not(None)
+                self._in(v.c.id, chunk), v.c.delivery_date.is_not(None)
             )
             for vid, day, km in self.session.execute(deliveries):
                 out[vid].append(Reading(key=(day, "delivery:vehicle"), day=day, km=km or 0))

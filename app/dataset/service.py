@@ -23,7 +23,7 @@ from app.audit import Actor
 from app.dataset import odometer
 from app.dataset.repository import Counts, DatasetRepository, Row, table_of
 from app.dataset.schema import SECTIONS, DatasetDocument
-from app.dataset.validation import DocumentKeys, StoredKeys, parse_document
+from app.dataset.validation import DocumentKeys, StoredKeys, parse_document, parse_fields
 from app.db import begin_write
 from app.enums import AppointmentOrigin, DistanceUnit
 from app.errors import Conflict, PayloadTooLarge, ValidationFailed
@@ -191,6 +191,12 @@ def apply_document(
     ``known`` may add keys to those found in the database (a streamed import passes the keys of
     its earlier, not yet applied, parts so that references to them are not reported twice).
     """
+    # The field checks need no database: done before the lock, so that concurrent imports
+    # validate in parallel and only the reads of stored keys and the writes take turns.
+    try:
+        fields = parse_fields(raw)
+    except ValidationFailed as exc:
+        raise _rejected(exc.errors) from None
     begin_write(session, "dataset-import")  # reads the stored keys, then writes
     repo = DatasetRepository(session)
     source = raw.get("source") if isinstance(raw, dict) else None
@@ -208,7 +214,7 @@ def apply_document(
 
     loader = load_stored if known is None else (lambda keys: known(load_stored(keys)))
     try:
-        doc = parse_document(raw, load_stored=loader)
+        doc = parse_document(raw, load_stored=loader, fields=fields)
     except ValidationFailed as exc:
         raise _rejected(exc.errors + scope_errors) from None
     if scope_errors:

@@ -96,10 +96,21 @@ def referenced_keys(raw: Any) -> DocumentKeys:
     return DocumentKeys(dealers, vins, customers, appointments)
 
 
-def parse_document(
-    raw: Any, *, load_stored: Callable[[DocumentKeys], StoredKeys]
-) -> DatasetDocument:
-    """Return the validated document, or raise ``ValidationFailed`` listing every error."""
+@dataclass(slots=True)
+class ParsedFields:
+    """The field-level result of a raw document (``parse_fields``): the records that passed, by
+    section, their indexes in the document, and the errors of the rest."""
+
+    errors: _Errors
+    parsed: dict[str, list[BaseModel]]
+    indexes: dict[str, list[int]]
+    keys: DocumentKeys
+
+
+def parse_fields(raw: Any) -> ParsedFields:
+    """The checks of a document that need no database (the pydantic models of every record):
+    callers run them before taking the import lock, so concurrent imports validate in
+    parallel. Raises ``ValidationFailed`` only if ``raw`` is not an object."""
     errors = _Errors()
     if not isinstance(raw, dict):
         raise ValidationFailed(
@@ -137,8 +148,22 @@ def parse_document(
             except ValidationError as exc:
                 for err in exc.errors():
                     errors.add(section, i, _loc_to_field(err["loc"]), _message(err))
+    return ParsedFields(errors, parsed, indexes, referenced_keys(raw))
 
-    stored = load_stored(referenced_keys(raw))
+
+def parse_document(
+    raw: Any,
+    *,
+    load_stored: Callable[[DocumentKeys], StoredKeys],
+    fields: ParsedFields | None = None,
+) -> DatasetDocument:
+    """Return the validated document, or raise ``ValidationFailed`` listing every error
+    (``fields``: the result of ``parse_fields(raw)`` when the caller already has it)."""
+    if fields is None:
+        fields = parse_fields(raw)
+    errors, parsed, indexes = fields.errors, fields.parsed, fields.indexes
+    source = raw.get("source")
+    stored = load_stored(fields.keys)
     _check_cross_references(parsed, indexes, stored, errors)
     if errors.items:
         errors.items.sort(

@@ -15,16 +15,18 @@ flag of ``report_funnel_customer_day`` and then count.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable, Sequence
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import reduce
 from typing import Any
 
-from sqlalchemy import Engine, and_, case, delete, func, insert, select
+from sqlalchemy import Engine, and_, case, delete, func, insert, select, tuple_
 from sqlmodel import Session
 
-from app.models import Dealer, Invitation, RepairOrderLine
-from app.reporting.models import ReportFunnelCustomerDay, ReportFunnelDay
+from app.models import CallAttempt, CallTask, Dealer, Invitation, RepairOrderLine
+from app.reporting.models import ReportAgentDay, ReportFunnelCustomerDay, ReportFunnelDay
 from app.reporting.repository import (
     DIMENSIONS,
     STAGE_FLAGS,
@@ -35,12 +37,15 @@ from app.reporting.repository import (
     _as_date,
     _sortable,
 )
-from app.security.principal import in_scope
+from app.security.principal import DealerScope, in_scope
 
 _day = ReportFunnelDay.__table__  # type: ignore[attr-defined]
 _cday = ReportFunnelCustomerDay.__table__  # type: ignore[attr-defined]
+_aday = ReportAgentDay.__table__  # type: ignore[attr-defined]
 _dealer = Dealer.__table__  # type: ignore[attr-defined]
 _inv = Invitation.__table__  # type: ignore[attr-defined]
+_task = CallTask.__table__  # type: ignore[attr-defined]
+_att = CallAttempt.__table__  # type: ignore[attr-defined]
 _line = RepairOrderLine.__table__  # type: ignore[attr-defined]
 
 PAY_TYPES = ("customer_pay", "warranty", "internal")
@@ -140,6 +145,7 @@ def refresh_aggregates(session: Session, dealer_id: int, since: date, until: dat
             .group_by(*keys),
         )
     )
+    refresh_agent_days(session, dealer_id, since, until)
     written = session.execute(
         select(func.count()).where(
             _day.c.dealer_id == dealer_id, _day.c.due_date >= since, _day.c.due_date < until
@@ -148,16 +154,78 @@ def refresh_aggregates(session: Session, dealer_id: int, since: date, until: dat
     return int(written)
 
 
+def refresh_agent_days(session: Session, dealer_id: int, since: date, until: date) -> None:
+    """Recompute ``report_agent_day`` of ``dealer_id`` for the local attempt days
+    ``[since, until)`` in the caller's transaction (done by :func:`refresh_aggregates` for the
+    same range of days as the funnel's due dates)."""
+    session.execute(
+        delete(_aday).where(
+            _aday.c.dealer_id == dealer_id, _aday.c.day >= since, _aday.c.day < until
+        )
+    )
+    days = ReportingRepository(session).agent_day_select(
+        start=since, end=until, dealer_ids=None, dealer_id=dealer_id
+    )
+    session.execute(
+        insert(_aday).from_select(
+            [
+                "agent_id",
+                "dealer_id",
+                "day",
+                "attempts",
+                "contacts",
+                "bookings",
+                "arrived",
+                "handling_seconds",
+                "span_seconds",
+            ],
+            days,
+        )
+    )
+
+
+def agent_days_aggregated(
+    session: Session,
+    *,
+    start: date,
+    end: date,
+    dealer_ids: DealerScope,
+    dealer_id: int | None = None,
+) -> list[dict[str, Any]]:
+    """:meth:`ReportingRepository.agent_days` read from ``report_agent_day``."""
+    conditions = [
+        in_scope(_aday.c.dealer_id, dealer_ids),
+        _aday.c.day >= start,
+        _aday.c.day < end,
+    ]
+    if dealer_id is not None:
+        conditions.append(_aday.c.dealer_id == dealer_id)
+    days = select(_aday).where(*conditions).subquery("agent_days")
+    return ReportingRepository(session).agent_day_dicts(days)
+
+
 def due_date_range(session: Session, dealer_id: int) -> tuple[date, date] | None:
-    """``[first, last + 1 day)`` of the dealer's invitation due dates, or None without any."""
+    """``[first, last + 1 day)`` of the dealer's invitation due dates and call-attempt days,
+    or None without any (the attempt days widened by a day each side: local days)."""
     first, last = session.execute(
         select(func.min(_inv.c.due_date), func.max(_inv.c.due_date)).where(
             _inv.c.dealer_id == dealer_id
         )
     ).one()
-    if first is None:
+    called_first, called_last = session.execute(
+        select(func.min(_att.c.started_at), func.max(_att.c.started_at))
+        .join(_task, _task.c.id == _att.c.call_task_id)
+        .where(_task.c.dealer_id == dealer_id)
+    ).one()
+    bounds = [_as_date(v) for v in (first, last) if v is not None]
+    bounds += [
+        _as_date(v) + timedelta(days=d)
+        for v, d in ((called_first, -1), (called_last, 1))
+        if v is not None
+    ]
+    if not bounds:
         return None
-    return _as_date(first), _as_date(last) + timedelta(days=1)
+    return min(bounds), max(bounds) + timedelta(days=1)
 
 
 def rebuild_aggregates(
@@ -224,12 +292,25 @@ def funnel_rows_aggregated(
     group_by: Sequence[str],
     grain: str = "month",
     customers: bool = True,
+    total: bool = False,
 ) -> list[FunnelRow]:
     """:meth:`ReportingRepository.funnel_rows` computed from the aggregate tables
-    (``customers=False``: skip the distinct-customer counts, left at zero, the costly part)."""
+    (``customers=False``: skip the distinct-customer counts, left at zero, the costly part;
+    ``total=True``: also the row of the whole filter, ungrouped, with the key ``()``)."""
     for name in group_by:
         if name != "period" and name not in DIMENSIONS:
             raise ValueError(f"unknown dimension {name!r}")
+    pg = session.get_bind().dialect.name == "postgresql"
+    if total and group_by and not (pg and customers):
+        # Two passes (SQLite has no GROUPING SETS; without customers both are cheap).
+        return [
+            *funnel_rows_aggregated(
+                session, filters, group_by=group_by, grain=grain, customers=customers
+            ),
+            *funnel_rows_aggregated(
+                session, filters, group_by=[], grain=grain, customers=customers
+            ),
+        ]
     with_group = "group" in group_by or filters.group_id is not None
 
     def joined(stmt: Any, table: Any) -> Any:
@@ -298,35 +379,82 @@ def funnel_rows_aggregated(
             value = Decimal(str(r[n + 2 + len(STAGE_FLAGS) + i] or 0))
             money[pay] = (money.get(pay, Decimal(0)) + value).quantize(Decimal("0.01"))
 
+    if total and n > 0:
+        # The invitation figures of the total: sums of the same few day rows, ungrouped.
+        for row in funnel_rows_aggregated(
+            session, filters, group_by=[], grain=grain, customers=False
+        ):
+            invitations[()] = row.invitations
+            if row.suppressed_invitations:
+                suppressed_inv[()] = row.suppressed_invitations
+            revenue[()] = row.revenue
     if not customers:
         return _rows(invitations, {}, suppressed_inv, {}, revenue)
     ckeys = keys_of(_cday)
-    per_customer = (
-        select(*ckeys, _cday.c.customer_id, *[func.max(_cday.c[f]).label(f) for f in STAGE_FLAGS])
-        .select_from(joined(_cday, _cday))
-        .where(*where(_cday))
-        .group_by(*ckeys, _cday.c.customer_id)
-        .subquery("per_customer")
-    )
+    kexprs = [k.element for k in ckeys]  # the expressions under the k0… labels
+    customer = _cday.c.customer_id
+    # With the total, one pass over the customer rows gives both the groups and the total
+    # (PostgreSQL GROUPING SETS); the total's key is () and grouping() tells the two apart.
+    sets = total and n > 0
+    if sets:
+        marker = [func.grouping(*kexprs).label("g")]
+        customer_groups = [func.grouping_sets(tuple_(*kexprs, customer), tuple_(customer))]
+    else:
+        marker, customer_groups = [], [*ckeys, customer]
+
+    def key_or_total(r: Any, offset: int) -> tuple[Any, ...]:
+        if sets and r[0] != 0:
+            return ()
+        return key_of(r[offset:])
+
+    if pg:
+        # The flags (0/1) packed into one integer, so a customer's row of the hash aggregate
+        # keeps one bit_or instead of eight max() states: the same counts, less work.
+        packed = reduce(operator.add, (_cday.c[f] * (1 << i) for i, f in enumerate(STAGE_FLAGS)))
+        per_customer = (
+            select(*marker, *ckeys, customer, func.bit_or(packed).label("bits"))
+            .select_from(joined(_cday, _cday))
+            .where(*where(_cday))
+            .group_by(*customer_groups)
+            .subquery("per_customer")
+        )
+        bits = per_customer.c.bits
+        flag_sums = [
+            func.sum(case((bits.op("&")(1 << i) != 0, 1), else_=0)) for i in range(len(STAGE_FLAGS))
+        ]
+    else:
+        per_customer = (
+            select(*ckeys, customer, *[func.max(_cday.c[f]).label(f) for f in STAGE_FLAGS])
+            .select_from(joined(_cday, _cday))
+            .where(*where(_cday))
+            .group_by(*ckeys, customer)
+            .subquery("per_customer")
+        )
+        flag_sums = [func.sum(per_customer.c[f]) for f in STAGE_FLAGS]
     pkeys = [per_customer.c[f"k{i}"] for i in range(n)]
+    pmarker = [per_customer.c.g] if sets else []
+    m = len(pmarker)
     by_customer = {
-        key_of(r): {"due": int(r[n])}
-        | {f: int(r[n + 1 + i] or 0) for i, f in enumerate(STAGE_FLAGS)}
+        key_or_total(r, m): {"due": int(r[m + n])}
+        | {f: int(r[m + n + 1 + i] or 0) for i, f in enumerate(STAGE_FLAGS)}
         for r in session.execute(
-            select(
-                *pkeys, func.count(), *[func.sum(per_customer.c[f]) for f in STAGE_FLAGS]
-            ).group_by(*pkeys)
+            select(*pmarker, *pkeys, func.count(), *flag_sums).group_by(*pmarker, *pkeys)
         )
     }
     creason = _cday.c.suppressed_reason
+    reason_groups = (
+        [func.grouping_sets(tuple_(*kexprs, creason), tuple_(creason))]
+        if sets
+        else [*ckeys, creason]
+    )
     suppressed_cus: dict[tuple[Any, ...], dict[str, int]] = {}
     for r in session.execute(
-        select(*ckeys, creason, func.count(func.distinct(_cday.c.customer_id)))
+        select(*marker, *ckeys, creason, func.count(func.distinct(customer)))
         .select_from(joined(_cday, _cday))
         .where(*where(_cday), and_(creason.is_not(None)))
-        .group_by(*ckeys, creason)
+        .group_by(*reason_groups)
     ):
-        suppressed_cus.setdefault(key_of(r), {})[r[n]] = int(r[n + 1])
+        suppressed_cus.setdefault(key_or_total(r, m), {})[r[m + n]] = int(r[m + n + 1])
 
     return _rows(invitations, by_customer, suppressed_inv, suppressed_cus, revenue)
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import Index, Numeric
+from sqlalchemy import Float, Index, Numeric
 from sqlmodel import Field, SQLModel
 
 
@@ -66,3 +66,23 @@ class ReportFunnelCustomerDay(SQLModel, table=True):
     booked: int
     arrived_from_booking: int
     arrived: int
+
+
+class ReportAgentDay(SQLModel, table=True):
+    """Per agent, dealer and local day of the call attempts: the figures of the agent KPI report
+    (``ReportingRepository.agent_days``), which adds days up exactly (the working span is kept
+    per day, as the report computes it)."""
+
+    __tablename__ = "report_agent_day"
+    __table_args__ = (Index("ix_report_agent_day_dealer_id_day", "dealer_id", "day"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    agent_id: int = Field(foreign_key="app_user.id", ondelete="CASCADE")
+    dealer_id: int = Field(foreign_key="dealer.id", ondelete="CASCADE")
+    day: date
+    attempts: int
+    contacts: int
+    bookings: int
+    arrived: int
+    handling_seconds: float = Field(sa_type=Float())
+    span_seconds: float = Field(sa_type=Float())

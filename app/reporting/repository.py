@@ -154,7 +154,9 @@ def _period_start_pg(element: PeriodStart, compiler: Any, **kw: Any) -> str:
     sql: str = compiler.process(day, **kw)
     if element.grain == "day":
         return sql
-    return f"CAST(date_trunc('{element.grain}', {sql}) AS DATE)"
+    # Through timestamp (without time zone): date_trunc of a date would go through timestamptz,
+    # converting to and from the session's zone for every row, several times slower.
+    return f"CAST(date_trunc('{element.grain}', CAST({sql} AS TIMESTAMP)) AS DATE)"
 
 
 @compiles(PeriodStart, "sqlite")
@@ -544,11 +546,12 @@ class ReportingRepository:
 
     # Agents -------------------------------------------------------------------------------------
 
-    def agent_days(
+    def agent_day_select(
         self, *, start: date, end: date, dealer_ids: DealerScope, dealer_id: int | None = None
-    ) -> list[dict[str, Any]]:
-        """Per agent, dealer and local day: attempts, contacts, bookings, their arrivals, the
-        handling seconds and the working span (first dial to last hang-up).
+    ) -> Any:
+        """Per agent, dealer and local day (``agent_id``, ``dealer_id``, ``day``): attempts,
+        contacts, bookings, their arrivals, the handling seconds and the working span (first
+        dial to last hang-up), as a SELECT (``report_agent_day`` is filled from it).
 
         Attempts are first narrowed to a UTC range one day wider on each side than the local
         range (every zone is within ±14 h of UTC), then bucketed by local date.
@@ -597,23 +600,53 @@ class ReportingRepository:
             .subquery("per_attempt")
         )
         p = per_attempt.c
-        rows = self.session.execute(
+        return (
             select(
                 p.agent_id,
-                _user.c.display_name,
                 p.dealer_id,
                 p.day,
-                func.sum(p.attempt),
-                func.sum(p.contact),
-                func.sum(p.booking),
-                func.sum(p.arrived),
-                func.sum(p.handling),
-                Seconds(func.max(p.ended_at), func.min(p.started_at)),
+                func.coalesce(func.sum(p.attempt), 0).label("attempts"),
+                func.coalesce(func.sum(p.contact), 0).label("contacts"),
+                func.coalesce(func.sum(p.booking), 0).label("bookings"),
+                func.coalesce(func.sum(p.arrived), 0).label("arrived"),
+                func.coalesce(func.sum(p.handling), 0.0).label("handling_seconds"),
+                func.coalesce(Seconds(func.max(p.ended_at), func.min(p.started_at)), 0.0).label(
+                    "span_seconds"
+                ),
             )
-            .join(_user, _user.c.id == p.agent_id)
             .where(p.day >= start, p.day < end)
-            .group_by(p.agent_id, _user.c.display_name, p.dealer_id, p.day)
-            .order_by(p.agent_id, p.dealer_id, p.day)
+            .group_by(p.agent_id, p.dealer_id, p.day)
+        )
+
+    def agent_days(
+        self, *, start: date, end: date, dealer_ids: DealerScope, dealer_id: int | None = None
+    ) -> list[dict[str, Any]]:
+        """:meth:`agent_day_select` from the raw tables, with the agents' names."""
+        days = self.agent_day_select(
+            start=start, end=end, dealer_ids=dealer_ids, dealer_id=dealer_id
+        ).subquery("agent_days")
+        return self.agent_day_dicts(days)
+
+    def agent_day_dicts(self, days: Any) -> list[dict[str, Any]]:
+        """The rows of an agent-day table or subquery (``agent_day_select``'s columns) with the
+        agents' names, as the agent report reads them."""
+        d = days.c
+        rows = self.session.execute(
+            select(
+                d.agent_id,
+                _user.c.display_name,
+                d.dealer_id,
+                d.day,
+                d.attempts,
+                d.contacts,
+                d.bookings,
+                d.arrived,
+                d.handling_seconds,
+                d.span_seconds,
+            )
+            .select_from(days)
+            .join(_user, _user.c.id == d.agent_id)
+            .order_by(d.agent_id, d.dealer_id, d.day)
         )
         return [
             {

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from sqlalchemy import Engine
@@ -20,7 +21,7 @@ from app import audit
 from app.audit import Actor
 from app.errors import BadRequest, NotFound
 from app.reporting import aggregates
-from app.reporting.aggregates import funnel_rows_aggregated
+from app.reporting.aggregates import agent_days_aggregated, funnel_rows_aggregated
 from app.reporting.repository import DIMENSIONS, FunnelFilter, FunnelRow, ReportingRepository
 from app.security.principal import DealerScope
 from reports import (
@@ -292,8 +293,15 @@ def funnel_report(
         )
 
     group_by = ["period"] + ([dimension] if dimension else [])
-    rows = funnel_rows(filters(start, end), group_by=group_by, grain=grain.value)
-    total_rows = funnel_rows(filters(start, end), group_by=[], grain=grain.value)
+    if source == "raw":
+        rows = funnel_rows(filters(start, end), group_by=group_by, grain=grain.value)
+        total_rows = funnel_rows(filters(start, end), group_by=[], grain=grain.value)
+    else:  # the periods and the total in one pass over the customer rows
+        both = funnel_rows_aggregated(
+            session, filters(start, end), group_by=group_by, grain=grain.value, total=True
+        )
+        rows = [r for r in both if r.key != ()]
+        total_rows = [r for r in both if r.key == ()]
     before = _previous(start, end)
     previous_rows = funnel_rows(filters(before.start, before.end), group_by=[], grain=grain.value)
     # Uplift is counted in invitations only: no distinct customers needed per type.
@@ -445,17 +453,25 @@ def agents_report(
     grain: Grain = Grain.MONTH,
     dealer: str | None = None,
     dealer_ids: DealerScope,
+    source: str = "aggregates",
 ) -> Report:
-    """Agent KPIs per period, per agent over the range, and for the team."""
+    """Agent KPIs per period, per agent over the range, and for the team.
+
+    ``source``: ``"aggregates"`` (``report_agent_day``, kept by the nightly run and
+    ``retention report rebuild``) or ``"raw"`` (the same figures from the call attempts)."""
     _check_range(start, end)
+    if source not in ("aggregates", "raw"):
+        raise ValueError(f"unknown source {source!r}")
     repo = ReportingRepository(session)
     dealers = _dealers(repo, dealer_ids)
-    days = repo.agent_days(
+    read = repo.agent_days if source == "raw" else partial(agent_days_aggregated, session)
+    days = read(
         start=start, end=end, dealer_ids=dealer_ids, dealer_id=_dealer_named(dealers, dealer)
     )
     per_period: dict[tuple[date, int], list[AgentActivity]] = {}
     per_agent: dict[int, list[AgentActivity]] = {}
     names: dict[int, str] = {}
+    period_start: dict[date, date] = {}
     for d in days:
         activity = AgentActivity(
             attempts=d["attempts"],
@@ -466,7 +482,9 @@ def agents_report(
             logged_seconds=d["span_seconds"],
         )
         names[d["agent_id"]] = d["agent"]
-        start_of = period_containing(d["day"], grain).start
+        start_of = period_start.get(d["day"])
+        if start_of is None:  # one lookup per distinct day, not per agent-day row
+            start_of = period_start[d["day"]] = period_containing(d["day"], grain).start
         per_period.setdefault((start_of, d["agent_id"]), []).append(activity)
         per_agent.setdefault(d["agent_id"], []).append(activity)
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import any_, bindparam, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import Session, col
 
 from app.call.models import Appointment
@@ -26,14 +28,23 @@ class ForeignKeys:
     appointments: set[str] = field(default_factory=set)
 
 
-def _chunks(values: Collection[str]) -> list[list[str]]:
+def _chunks(values: Collection[str], size: int = CHUNK) -> list[list[str]]:
     items = sorted(values)
-    return [items[i : i + CHUNK] for i in range(0, len(items), CHUNK)]
+    return [items[i : i + size] for i in range(0, len(items), size)]
 
 
 class ImportScopeRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
+        self._pg = session.get_bind().dialect.name == "postgresql"
+        self._chunk = 5000 if self._pg else CHUNK  # one array parameter, whatever its length
+
+    def _in(self, column: Any, values: list[str]) -> Any:
+        """``column IN values``; on PostgreSQL one array parameter (``= ANY``): a short,
+        constant statement instead of one with a placeholder per value."""
+        if self._pg:
+            return column == any_(bindparam(None, values, type_=ARRAY(column.type)))
+        return column.in_(values)
 
     def dealer_codes(self, dealer_ids: Collection[int]) -> set[str]:
         if not dealer_ids:
@@ -55,39 +66,39 @@ class ImportScopeRepository:
     ) -> ForeignKeys:
         out = ForeignKeys()
         outside = ~col(Dealer.code).in_(sorted(codes))
-        for chunk in _chunks(customers):
+        for chunk in _chunks(customers, self._chunk):
             out.customers |= set(
                 self.session.execute(
                     select(col(Customer.external_id))
                     .join(Dealer, col(Dealer.id) == col(Customer.dealer_id))
                     .where(
                         col(Customer.source) == source,
-                        col(Customer.external_id).in_(chunk),
+                        self._in(col(Customer.external_id), chunk),
                         outside,
                     )
                 ).scalars()
             )
-        for chunk in _chunks(vins):
+        for chunk in _chunks(vins, self._chunk):
             out.vehicles |= set(
                 self.session.execute(
                     select(col(Vehicle.vin))
                     .join(Dealer, col(Dealer.id) == col(Vehicle.dealer_id))
-                    .where(col(Vehicle.vin).in_(chunk), outside)
+                    .where(self._in(col(Vehicle.vin), chunk), outside)
                 ).scalars()
             )
-        for chunk in _chunks(repair_orders):
+        for chunk in _chunks(repair_orders, self._chunk):
             out.repair_orders |= set(
                 self.session.execute(
                     select(col(RepairOrder.external_id))
                     .join(Dealer, col(Dealer.id) == col(RepairOrder.dealer_id))
                     .where(
                         col(RepairOrder.source) == source,
-                        col(RepairOrder.external_id).in_(chunk),
+                        self._in(col(RepairOrder.external_id), chunk),
                         outside,
                     )
                 ).scalars()
             )
-        for chunk in _chunks(appointments):
+        for chunk in _chunks(appointments, self._chunk):
             out.appointments |= {
                 str(v)
                 for v in self.session.execute(
@@ -95,7 +106,7 @@ class ImportScopeRepository:
                     .join(Dealer, col(Dealer.id) == col(Appointment.dealer_id))
                     .where(
                         col(Appointment.source) == source,
-                        col(Appointment.external_id).in_(chunk),
+                        self._in(col(Appointment.external_id), chunk),
                         outside,
                     )
                 ).scalars()
