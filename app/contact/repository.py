@@ -12,7 +12,18 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, insert, literal, or_, select, update
+from sqlalchemy import (
+    and_,
+    bindparam,
+    case,
+    func,
+    insert,
+    literal,
+    null,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
@@ -58,6 +69,8 @@ class Candidate:
     dealer_time_zone: str
     dealer_country: str
     group_id: int
+    # The number to localise a task that has no calling zone yet by (None when it has one).
+    number: str | None
 
 
 _CANDIDATE_COLUMNS = (
@@ -70,6 +83,19 @@ _CANDIDATE_COLUMNS = (
     _d.c.time_zone.label("dealer_time_zone"),
     _d.c.country.label("dealer_country"),
     _d.c.group_id,
+    # The primary valid phone, else any valid (as primary_numbers), for tasks without a zone:
+    # evaluated only for the few rows the LIMIT keeps, in the same round trip.
+    case(
+        (
+            _t.c.time_zone.is_(None),
+            select(_ph.c.number)
+            .where(_ph.c.customer_id == _t.c.customer_id, _ph.c.is_valid.is_(True))
+            .order_by(_ph.c.is_primary.desc(), _ph.c.id)
+            .limit(1)
+            .scalar_subquery(),
+        ),
+        else_=null(),
+    ).label("number"),
 )
 
 
@@ -208,12 +234,16 @@ class ContactRepository:
             [{f"b_{k}": v for k, v in r.items()} for r in rows],
         )
 
-    def claim_task(self, task_id: int, *, agent_id: int, token: str, expires: datetime) -> Any:
-        """Mark the (locked) task claimed by ``agent_id`` and return what its card shows."""
+    def claim_task(
+        self, task_id: int, *, agent_id: int, token: str, expires: datetime, **values: Any
+    ) -> Any:
+        """Mark the (locked) task claimed by ``agent_id`` (``values``: more columns to set) and
+        return what its card shows."""
         return self.session.execute(
             update(_t)
             .where(_t.c.id == task_id)
             .values(
+                **values,
                 status=CallTaskStatus.CLAIMED.value,
                 lease_agent_id=agent_id,
                 lease_expires_at=expires,

@@ -165,26 +165,13 @@ def locale_of(number: str | None, *, dealer_zone: str, dealer_country: str) -> L
     return Locale(dealer_zone, dealer_country)
 
 
-def _locale(session: Session, candidates: list[Candidate]) -> dict[int, Locale]:
-    """Each candidate's calling locale, computing (and storing) it for tasks that lack one."""
-    repo = ContactRepository(session)
-    missing = [c for c in candidates if c.time_zone is None]
-    numbers = repo.primary_numbers(c.customer_id for c in missing)
-    out: dict[int, Locale] = {}
-    located: list[dict[str, Any]] = []
-    for c in candidates:
-        if c.time_zone is not None:
-            out[c.id] = Locale(c.time_zone, c.country or c.dealer_country)
-            continue
-        found = locale_of(
-            numbers.get(c.customer_id),
-            dealer_zone=c.dealer_time_zone,
-            dealer_country=c.dealer_country,
-        )
-        located.append({"task_id": c.id, "time_zone": found.zone, "country": found.country})
-        out[c.id] = found
-    repo.update_tasks(located)
-    return out
+def _calling_locale(c: Candidate) -> tuple[Locale, dict[str, Any]]:
+    """A candidate's calling locale, and the task columns to store when it had none yet (the
+    zone is computed once, on the task's first claim, from its customer's number)."""
+    if c.time_zone is not None:
+        return Locale(c.time_zone, c.country or c.dealer_country), {}
+    found = locale_of(c.number, dealer_zone=c.dealer_time_zone, dealer_country=c.dealer_country)
+    return found, {"time_zone": found.zone, "country": found.country}
 
 
 # Claim ---------------------------------------------------------------------------------------
@@ -204,6 +191,7 @@ def claim_next(
     chosen: Candidate | None = repo.due_callback(
         agent_id=agent_id, dealer_ids=dealer_ids, now=now, reservation=CALLBACK_RESERVATION
     )
+    chosen_located: dict[str, Any] = {}  # the chosen task's zone, when computed now
     rounds = 0
     while chosen is None and rounds < CLAIM_ROUNDS:
         # The head of the queue is nearly always callable now (tasks outside their window are
@@ -211,16 +199,23 @@ def claim_next(
         limit = FIRST_BATCH if rounds == 0 else CLAIM_BATCH
         rounds += 1
         batch = repo.ready_candidates(dealer_ids=dealer_ids, now=now, limit=limit)
-        locales = _locale(session, batch)
         deferred: list[dict[str, Any]] = []
         for candidate in batch:
-            loc = locales[candidate.id]
+            loc, located = _calling_locale(candidate)
             window = calling_window_for(loc.country)
             if is_callable(now, zone=loc.zone, country=loc.country, window=window):
                 chosen = candidate
+                chosen_located = located
                 break
             later = next_callable(now, zone=loc.zone, country=loc.country, window=window)
-            deferred.append({"task_id": candidate.id, "next_attempt_at": later})
+            deferred.append(
+                {
+                    "task_id": candidate.id,
+                    "next_attempt_at": later,
+                    "time_zone": loc.zone if located else candidate.time_zone,
+                    "country": loc.country if located else candidate.country,
+                }
+            )
         repo.update_tasks(deferred)
         if len(batch) < limit:
             break  # the queue is exhausted
@@ -229,7 +224,9 @@ def claim_next(
         return None
     token = secrets.token_urlsafe(24)
     expires = now + LEASE
-    task = repo.claim_task(chosen.id, agent_id=agent_id, token=token, expires=expires)
+    task = repo.claim_task(
+        chosen.id, agent_id=agent_id, token=token, expires=expires, **chosen_located
+    )
     audit.record(
         session,
         actor=actor,
