@@ -202,17 +202,13 @@ def authorize(
 
 
 def _end_read_transaction(session: Session) -> None:
-    """End the authentication reads' transaction before the route runs (SQLite).
+    """End the authentication reads' transaction before the route runs.
 
     On SQLite (WAL) a transaction that read before another connection committed (the rate
     limiter commits on its own connection) can no longer write: it fails at once with
-    "database is locked". The route's service starts a fresh transaction instead. PostgreSQL
-    (read committed: every statement sees what is committed when it starts) carries on in the
-    same transaction and connection, saving a commit and a pool check-out (with its ping) on
-    every request.
+    "database is locked". The route's service starts a fresh transaction instead.
     """
-    if session.get_bind().dialect.name == "sqlite":
-        session.commit()
+    session.commit()
 
 
 def _minutes(value: int) -> timedelta:
