@@ -136,17 +136,17 @@ def authenticate_session(
 ) -> User:
     """The user of a session cookie; expired sessions (idle or absolute) are deleted."""
     repo = AuthRepository(session)
-    row = repo.session_by_hash(sha256_hex(token))
-    if row is None:
+    found = repo.session_and_user(sha256_hex(token))
+    if found is None:
         raise Unauthenticated("not signed in, or the session has ended")
+    row, user = found
     idle = now - _aware(row.last_seen_at)
     age = now - _aware(row.created_at)
     if idle > policy.idle or age > policy.absolute:
         repo.delete_session(row.token_hash)
         session.commit()
         raise Unauthenticated("the session has expired; sign in again")
-    user = repo.user(row.user_id)
-    if user is None or not user.is_active:
+    if not user.is_active:
         raise Unauthenticated("not signed in, or the session has ended")
     if idle > TOUCH_EVERY:
         row.last_seen_at = now

@@ -112,6 +112,16 @@ class CallTask(Timestamped, table=True):
             "next_attempt_at",
             postgresql_where=text("status = 'ready'"),
         ).ddl_if(dialect="postgresql"),
+        # The same queue in exactly "next call"'s order, for any dealer scope: an agent of a
+        # dealer group sees several dealers, whose merged queue the index above cannot give
+        # in order (PostgreSQL would sort every ready task of the group on every claim).
+        Index(
+            "ix_call_task_ready_order",
+            text("priority DESC"),
+            text("next_attempt_at NULLS FIRST"),
+            "id",
+            postgresql_where=text("status = 'ready'"),
+        ).ddl_if(dialect="postgresql"),
         Index(
             "ix_call_task_callback_at",
             "callback_at",

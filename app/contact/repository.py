@@ -12,7 +12,18 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, insert, literal, or_, select, update
+from sqlalchemy import (
+    and_,
+    bindparam,
+    case,
+    func,
+    insert,
+    literal,
+    null,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
@@ -58,6 +69,9 @@ class Candidate:
     dealer_time_zone: str
     dealer_country: str
     group_id: int
+    dealer_code: str
+    # The number to localise a task that has no calling zone yet by (None when it has one).
+    number: str | None
 
 
 _CANDIDATE_COLUMNS = (
@@ -70,6 +84,35 @@ _CANDIDATE_COLUMNS = (
     _d.c.time_zone.label("dealer_time_zone"),
     _d.c.country.label("dealer_country"),
     _d.c.group_id,
+    _d.c.code.label("dealer_code"),
+    # The primary valid phone, else any valid (as primary_numbers), for tasks without a zone:
+    # evaluated only for the few rows the LIMIT keeps, in the same round trip.
+    case(
+        (
+            _t.c.time_zone.is_(None),
+            select(_ph.c.number)
+            .where(_ph.c.customer_id == _t.c.customer_id, _ph.c.is_valid.is_(True))
+            .order_by(_ph.c.is_primary.desc(), _ph.c.id)
+            .limit(1)
+            .scalar_subquery(),
+        ),
+        else_=null(),
+    ).label("number"),
+)
+
+
+# What the call card shows of the task itself.
+_CARD_TASK_COLUMNS = (
+    _t.c.id,
+    _t.c.customer_id,
+    _t.c.dealer_id,
+    _t.c.claim_token,
+    _t.c.lease_expires_at,
+    _t.c.priority,
+    _t.c.primary_type,
+    _t.c.purpose,
+    _t.c.attempts,
+    _t.c.time_zone,
 )
 
 
@@ -93,30 +136,28 @@ class ContactRepository:
     # Queue ---------------------------------------------------------------------------------
 
     def release_expired_leases(self, *, now: datetime, limit: int = 100) -> int:
-        """Return tasks whose lease has expired to the queue (their token stops working)."""
-        ids = (
-            self.session.execute(
-                select(_t.c.id)
-                .where(_t.c.status == CallTaskStatus.CLAIMED.value, _t.c.lease_expires_at < now)
-                .limit(limit)
-                .with_for_update(skip_locked=True)
-            )
-            .scalars()
-            .all()
+        """Return tasks whose lease has expired to the queue (their token stops working).
+
+        One statement: the expired rows nobody else holds, updated in place."""
+        expired = (
+            select(_t.c.id)
+            .where(_t.c.status == CallTaskStatus.CLAIMED.value, _t.c.lease_expires_at < now)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+            .scalar_subquery()
         )
-        if ids:
-            self.session.execute(
-                update(_t)
-                .where(_t.c.id.in_(ids))
-                .values(
-                    status=CallTaskStatus.READY.value,
-                    lease_agent_id=None,
-                    lease_expires_at=None,
-                    claim_token=None,
-                    updated_at=now,
-                )
+        result: Any = self.session.execute(
+            update(_t)
+            .where(_t.c.id.in_(expired))
+            .values(
+                status=CallTaskStatus.READY.value,
+                lease_agent_id=None,
+                lease_expires_at=None,
+                claim_token=None,
+                updated_at=now,
             )
-        return len(ids)
+        )
+        return int(result.rowcount or 0)
 
     def due_callback(
         self, *, agent_id: int, dealer_ids: DealerScope, now: datetime, reservation: timedelta
@@ -181,6 +222,38 @@ class ContactRepository:
     def update_task(self, task_id: int, **values: Any) -> None:
         values.setdefault("updated_at", utcnow())
         self.session.execute(update(_t).where(_t.c.id == task_id).values(**values))
+
+    def update_tasks(self, rows: Sequence[dict[str, Any]]) -> None:
+        """Several tasks' own values in one round trip (``executemany``): each row has ``task_id``
+        and the same other keys."""
+        if not rows:
+            return
+        names = [k for k in rows[0] if k != "task_id"]
+        self.session.execute(
+            update(_t)
+            .where(_t.c.id == bindparam("b_task_id"))
+            .values({**{n: bindparam(f"b_{n}") for n in names}, "updated_at": utcnow()}),
+            [{f"b_{k}": v for k, v in r.items()} for r in rows],
+        )
+
+    def claim_task(
+        self, task_id: int, *, agent_id: int, token: str, expires: datetime, **values: Any
+    ) -> Any:
+        """Mark the (locked) task claimed by ``agent_id`` (``values``: more columns to set) and
+        return what its card shows."""
+        return self.session.execute(
+            update(_t)
+            .where(_t.c.id == task_id)
+            .values(
+                **values,
+                status=CallTaskStatus.CLAIMED.value,
+                lease_agent_id=agent_id,
+                lease_expires_at=expires,
+                claim_token=token,
+                updated_at=utcnow(),
+            )
+            .returning(*_CARD_TASK_COLUMNS)
+        ).one()
 
     def task_for_update(self, task_id: int, *, dealer_ids: DealerScope) -> Any:
         """The task row, locked for this transaction, if the caller may see it."""
@@ -306,13 +379,17 @@ class ContactRepository:
             ).scalars()
         )
 
-    def close_tasks(self, task_ids: Sequence[int], *, outcome: str, now: datetime) -> None:
+    def close_tasks(
+        self, task_ids: Sequence[int], *, outcome: str, now: datetime, **values: Any
+    ) -> None:
+        """Close the tasks and their open invitations (``values``: more columns to set)."""
         if not task_ids:
             return
         self.session.execute(
             update(_t)
             .where(_t.c.id.in_(task_ids))
             .values(
+                **values,
                 status=CallTaskStatus.CLOSED.value,
                 outcome=outcome,
                 closed_at=now,
@@ -382,8 +459,93 @@ class ContactRepository:
     def customer(self, customer_id: int) -> Customer | None:
         return self.session.get(Customer, customer_id)
 
-    def phones(self, customer_id: int) -> list[CustomerPhone]:
-        return self.valid_phones(customer_id)
+    def card_customer(self, customer_id: int) -> Any:
+        return self.session.execute(
+            select(
+                _cust.c.id,
+                _cust.c.first_name,
+                _cust.c.last_name,
+                _cust.c.company_name,
+                _cust.c.language,
+                _cust.c.value_segment,
+                _cust.c.marketing_calls,
+            ).where(_cust.c.id == customer_id)
+        ).first()
+
+    def card_phones(self, customer_id: int) -> list[Any]:
+        return list(
+            self.session.execute(
+                select(_ph.c.id, _ph.c.number, _ph.c.type, _ph.c.is_primary)
+                .where(_ph.c.customer_id == customer_id, _ph.c.is_valid.is_(True))
+                .order_by(_ph.c.is_primary.desc(), _ph.c.id)
+            ).all()
+        )
+
+    def card_invitations(self, task_id: int) -> list[Any]:
+        return list(
+            self.session.execute(
+                select(
+                    _inv.c.id,
+                    _inv.c.vehicle_id,
+                    _inv.c.type,
+                    _inv.c.due_date,
+                    _inv.c.priority,
+                    _inv.c.explanation,
+                    _inv.c.confidence,
+                )
+                .where(
+                    _inv.c.call_task_id == task_id,
+                    _inv.c.status.in_((InvitationStatus.QUEUED.value, InvitationStatus.DUE.value)),
+                )
+                .order_by(_inv.c.priority.desc(), _inv.c.id)
+            ).all()
+        )
+
+    def card_vehicles(self, customer_id: int, *, on: date, also: Iterable[int]) -> list[Any]:
+        """The vehicles the customer owns on ``on``, and the vehicles ``also`` (the task's
+        invitations' ones, owned or not)."""
+        owned = select(_own.c.vehicle_id).where(
+            _own.c.customer_id == customer_id,
+            or_(_own.c.end_date.is_(None), _own.c.end_date > on),
+        )
+        wanted = _veh.c.id.in_(owned)
+        extra = sorted(set(also))
+        if extra:
+            wanted = or_(wanted, _veh.c.id.in_(extra))
+        return list(
+            self.session.execute(
+                select(
+                    _veh.c.id,
+                    _veh.c.vin,
+                    _veh.c.make,
+                    _veh.c.model,
+                    _veh.c.model_year,
+                    _veh.c.registration,
+                )
+                .where(wanted)
+                .order_by(_veh.c.id)
+            ).all()
+        )
+
+    def card_dispositions(self, group_id: int) -> list[Any]:
+        """The group's active dispositions, as the card lists them."""
+        return list(
+            self.session.execute(
+                select(
+                    _disp.c.code,
+                    _disp.c.label,
+                    _disp.c.contact_made,
+                    _disp.c.final,
+                    _disp.c.booked,
+                    _disp.c.dnc,
+                    _disp.c.bad_number,
+                    _disp.c.callback,
+                    _disp.c.ends_ownership,
+                )
+                .where(_disp.c.group_id == group_id, _disp.c.is_active.is_(True))
+                .order_by(_disp.c.sort_order, _disp.c.code)
+            ).all()
+        )
 
     def task_invitations(self, task_id: int) -> list[Invitation]:
         return list(
@@ -410,12 +572,6 @@ class ContactRepository:
                 .distinct()
             ).scalars()
         )
-
-    def vehicles(self, ids: Iterable[int]) -> list[Vehicle]:
-        wanted = sorted(set(ids))
-        if not wanted:
-            return []
-        return list(self.session.execute(select(Vehicle).where(_veh.c.id.in_(wanted))).scalars())
 
     def last_visits(self, customer_id: int, *, limit: int = 5) -> list[Any]:
         total = func.coalesce(func.sum(_rol.c.labor_amount + _rol.c.parts_amount), 0)
@@ -457,17 +613,24 @@ class ContactRepository:
             ).all()
         )
 
-    def upcoming_appointments(self, customer_id: int, *, now: datetime) -> list[Appointment]:
+    def upcoming_appointments(self, customer_id: int, *, now: datetime) -> list[Any]:
         return list(
             self.session.execute(
-                select(Appointment)
+                select(
+                    _appt.c.id,
+                    _appt.c.dealer_id,
+                    _appt.c.vehicle_id,
+                    _appt.c.slot_start,
+                    _appt.c.duration_minutes,
+                    _appt.c.status,
+                )
                 .where(
                     _appt.c.customer_id == customer_id,
                     _appt.c.slot_start >= now,
                     _appt.c.status.in_(TAKES_CAPACITY),
                 )
                 .order_by(_appt.c.slot_start)
-            ).scalars()
+            ).all()
         )
 
     # Supervisor ----------------------------------------------------------------------------

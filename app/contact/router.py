@@ -66,8 +66,9 @@ DealerFilter = Annotated[
 ]
 
 
-def get_now() -> datetime:
-    """The request's clock (tests pin it through ``dependency_overrides``)."""
+async def get_now() -> datetime:
+    """The request's clock (tests pin it through ``dependency_overrides``). ``async``: FastAPI
+    runs a plain ``def`` dependency in the thread pool, a hand-off per request for a clock."""
     return utcnow()
 
 

@@ -15,7 +15,6 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from app.contact.schemas import VehiclePublic
-from app.customer.models import Customer
 
 LANGUAGES = ("en", "cs", "fi", "uk", "ru")
 FALLBACK = "en"
@@ -45,7 +44,7 @@ def render_script(
     *,
     kind: str,
     language: str | None,
-    customer: Customer,
+    customer: Any,
     vehicles: Sequence[VehiclePublic],
     recall_only: bool,
 ) -> str:

@@ -64,6 +64,7 @@ from invitations.calling import (
 from invitations.workshop import Booking, fits, free_slots, parse_opening_hours
 
 LEASE = timedelta(minutes=5)
+FIRST_BATCH = 4
 CLAIM_BATCH = 20
 CLAIM_ROUNDS = 5
 MAX_SLOT_DAYS = 62
@@ -164,24 +165,13 @@ def locale_of(number: str | None, *, dealer_zone: str, dealer_country: str) -> L
     return Locale(dealer_zone, dealer_country)
 
 
-def _locale(session: Session, candidates: list[Candidate]) -> dict[int, Locale]:
-    """Each candidate's calling locale, computing (and storing) it for tasks that lack one."""
-    repo = ContactRepository(session)
-    missing = [c for c in candidates if c.time_zone is None]
-    numbers = repo.primary_numbers(c.customer_id for c in missing)
-    out: dict[int, Locale] = {}
-    for c in candidates:
-        if c.time_zone is not None:
-            out[c.id] = Locale(c.time_zone, c.country or c.dealer_country)
-            continue
-        found = locale_of(
-            numbers.get(c.customer_id),
-            dealer_zone=c.dealer_time_zone,
-            dealer_country=c.dealer_country,
-        )
-        repo.update_task(c.id, time_zone=found.zone, country=found.country)
-        out[c.id] = found
-    return out
+def _calling_locale(c: Candidate) -> tuple[Locale, dict[str, Any]]:
+    """A candidate's calling locale, and the task columns to store when it had none yet (the
+    zone is computed once, on the task's first claim, from its customer's number)."""
+    if c.time_zone is not None:
+        return Locale(c.time_zone, c.country or c.dealer_country), {}
+    found = locale_of(c.number, dealer_zone=c.dealer_time_zone, dealer_country=c.dealer_country)
+    return found, {"time_zone": found.zone, "country": found.country}
 
 
 # Claim ---------------------------------------------------------------------------------------
@@ -201,34 +191,41 @@ def claim_next(
     chosen: Candidate | None = repo.due_callback(
         agent_id=agent_id, dealer_ids=dealer_ids, now=now, reservation=CALLBACK_RESERVATION
     )
+    chosen_located: dict[str, Any] = {}  # the chosen task's zone, when computed now
     rounds = 0
     while chosen is None and rounds < CLAIM_ROUNDS:
+        # The head of the queue is nearly always callable now (tasks outside their window are
+        # moved on when first met), so lock only a few rows first, then larger batches.
+        limit = FIRST_BATCH if rounds == 0 else CLAIM_BATCH
         rounds += 1
-        batch = repo.ready_candidates(dealer_ids=dealer_ids, now=now, limit=CLAIM_BATCH)
-        if not batch:
-            break
-        locales = _locale(session, batch)
+        batch = repo.ready_candidates(dealer_ids=dealer_ids, now=now, limit=limit)
+        deferred: list[dict[str, Any]] = []
         for candidate in batch:
-            loc = locales[candidate.id]
+            loc, located = _calling_locale(candidate)
             window = calling_window_for(loc.country)
             if is_callable(now, zone=loc.zone, country=loc.country, window=window):
                 chosen = candidate
+                chosen_located = located
                 break
             later = next_callable(now, zone=loc.zone, country=loc.country, window=window)
-            repo.update_task(candidate.id, next_attempt_at=later)
+            deferred.append(
+                {
+                    "task_id": candidate.id,
+                    "next_attempt_at": later,
+                    "time_zone": loc.zone if located else candidate.time_zone,
+                    "country": loc.country if located else candidate.country,
+                }
+            )
+        repo.update_tasks(deferred)
+        if len(batch) < limit:
+            break  # the queue is exhausted
     if chosen is None:
         session.commit()
         return None
-    # Seed the group's dispositions inside this write transaction, not in the card's reads.
-    dispositions_of(session, group_id=chosen.group_id)
     token = secrets.token_urlsafe(24)
     expires = now + LEASE
-    repo.update_task(
-        chosen.id,
-        status=CallTaskStatus.CLAIMED.value,
-        lease_agent_id=agent_id,
-        lease_expires_at=expires,
-        claim_token=token,
+    task = repo.claim_task(
+        chosen.id, agent_id=agent_id, token=token, expires=expires, **chosen_located
     )
     audit.record(
         session,
@@ -239,8 +236,22 @@ def claim_next(
         dealer_id=chosen.dealer_id,
         after={"lease_expires_at": expires},
     )
+    # Read (and the first time seed) the group's dispositions inside the write.
+    dispositions = _card_dispositions(repo, chosen.group_id)
+    if session.get_bind().dialect.name == "sqlite":
+        # One writer at a time: free the write lock before reading the rest of the card.
+        session.commit()
+    # PostgreSQL: the card is read in the claim's transaction (no second transaction).
+    card = _card(
+        session,
+        task=task,
+        dealer_code=chosen.dealer_code,
+        zone=chosen.dealer_time_zone,
+        dispositions=dispositions,
+        now=now,
+    )
     session.commit()
-    return call_card(session, task_id=chosen.id, now=now)
+    return card
 
 
 def _task(session: Session, task_id: int, dealer_ids: DealerScope) -> Any:
@@ -286,27 +297,46 @@ def _utc(at: datetime) -> datetime:
     return at.replace(tzinfo=UTC) if at.tzinfo is None else at
 
 
-def _name(customer: Customer) -> str:
+def _name(customer: Any) -> str:
     parts = [p for p in (customer.first_name, customer.last_name) if p]
     return " ".join(parts) or customer.company_name or f"Customer {customer.id}"
 
 
 def call_card(session: Session, *, task_id: int, now: datetime) -> CallCard:
-    repo = ContactRepository(session)
-    row = repo.task_for_update(task_id, dealer_ids=None)
+    """The card of a claimed task (as ``claim_next`` returns it)."""
+    row = ContactRepository(session).task_for_update(task_id, dealer_ids=None)
     assert row is not None
-    customer = repo.customer(row.customer_id)
+    dispositions = _card_dispositions(ContactRepository(session), row.group_id)
+    return _card(
+        session,
+        task=row,
+        dealer_code=row.dealer_code,
+        zone=row.dealer_time_zone,
+        dispositions=dispositions,
+        now=now,
+    )
+
+
+def _card(
+    session: Session,
+    *,
+    task: Any,
+    dealer_code: str,
+    zone: str,
+    dispositions: list[Any],
+    now: datetime,
+) -> CallCard:
+    """The call card of ``task`` (a row with the card's task columns), read with one plain
+    (Core) query per part: this runs on every claim."""
+    repo = ContactRepository(session)
+    task_id = int(task.id)
+    customer = repo.card_customer(task.customer_id)
     assert customer is not None
-    assert customer.id is not None
-    zone = row.time_zone or row.dealer_time_zone
+    zone = task.time_zone or zone
     today = now.astimezone(ZoneInfo(zone)).date()
-    invitations = repo.task_invitations(task_id)
-    owned = repo.current_vehicles(customer.id, on=today)
-    known = {v.id for v in owned}
-    vehicles = owned + repo.vehicles(i.vehicle_id for i in invitations if i.vehicle_id not in known)
+    invitations = repo.card_invitations(task_id)
     reasons: dict[int, list[ReasonPublic]] = {}
     for inv in invitations:
-        assert inv.id is not None
         reasons.setdefault(inv.vehicle_id, []).append(
             ReasonPublic(
                 invitation_id=inv.id,
@@ -319,22 +349,22 @@ def call_card(session: Session, *, task_id: int, now: datetime) -> CallCard:
         )
     vehicle_cards = [
         VehiclePublic(
-            id=int(v.id or 0),
+            id=v.id,
             vin=v.vin,
             make=v.make,
             model=v.model,
             model_year=v.model_year,
             registration=v.registration,
-            reasons=reasons.get(int(v.id or 0), []),
+            reasons=reasons.get(v.id, []),
         )
-        for v in vehicles
+        for v in repo.card_vehicles(customer.id, on=today, also=reasons.keys())
     ]
     vehicle_cards.sort(
         key=lambda v: (not v.reasons, -max((r.priority for r in v.reasons), default=0), v.id)
     )
-    recall_only = row.purpose == CallPurpose.SAFETY_RECALL.value or not customer.marketing_calls
+    recall_only = task.purpose == CallPurpose.SAFETY_RECALL.value or not customer.marketing_calls
     script = scripts.render_script(
-        kind=row.primary_type,
+        kind=task.primary_type,
         language=customer.language,
         customer=customer,
         vehicles=vehicle_cards,
@@ -342,14 +372,14 @@ def call_card(session: Session, *, task_id: int, now: datetime) -> CallCard:
     )
     return CallCard(
         task_id=task_id,
-        claim_token=row.claim_token or "",
-        lease_expires_at=_utc(row.lease_expires_at) if row.lease_expires_at else now,
-        dealer_id=row.dealer_id,
-        dealer=row.dealer_code,
-        priority=row.priority,
-        primary_type=row.primary_type,
-        purpose=row.purpose,
-        attempts=row.attempts,
+        claim_token=task.claim_token or "",
+        lease_expires_at=_utc(task.lease_expires_at) if task.lease_expires_at else now,
+        dealer_id=task.dealer_id,
+        dealer=dealer_code,
+        priority=task.priority,
+        primary_type=task.primary_type,
+        purpose=task.purpose,
+        attempts=task.attempts,
         time_zone=zone,
         customer=CustomerCard(
             id=customer.id,
@@ -359,8 +389,8 @@ def call_card(session: Session, *, task_id: int, now: datetime) -> CallCard:
             marketing_calls=customer.marketing_calls,
         ),
         phones=[
-            PhonePublic(id=int(p.id or 0), number=p.number, type=p.type, is_primary=p.is_primary)
-            for p in repo.phones(customer.id)
+            PhonePublic(id=p.id, number=p.number, type=p.type, is_primary=p.is_primary)
+            for p in repo.card_phones(customer.id)
         ],
         vehicles=vehicle_cards,
         last_visits=[
@@ -387,15 +417,22 @@ def call_card(session: Session, *, task_id: int, now: datetime) -> CallCard:
             _appointment_public(a) for a in repo.upcoming_appointments(customer.id, now=now)
         ],
         dispositions=[
-            DispositionPublic.model_validate(d, from_attributes=True)
-            for d in dispositions_of(session, group_id=row.group_id)
-            if d.is_active
+            DispositionPublic.model_validate(d, from_attributes=True) for d in dispositions
         ],
         script=script,
     )
 
 
-def _appointment_public(a: Appointment) -> AppointmentPublic:
+def _card_dispositions(repo: ContactRepository, group_id: int) -> list[Any]:
+    """The group's active dispositions (seeding the default set the first time)."""
+    rows = repo.card_dispositions(group_id)
+    if not rows and not repo.has_dispositions(group_id):
+        repo.ensure_dispositions(group_id, DEFAULT_DISPOSITIONS)
+        rows = repo.card_dispositions(group_id)
+    return rows
+
+
+def _appointment_public(a: Any) -> AppointmentPublic:
     return AppointmentPublic(
         id=int(a.id or 0),
         dealer_id=a.dealer_id,
@@ -453,8 +490,10 @@ def record_outcome(
     repo = ContactRepository(session)
     row = _task(session, task_id, dealer_ids)
     _check_lease(row, token=body.claim_token, agent_id=agent_id)
-    dispositions_of(session, group_id=row.group_id)
     disposition = repo.disposition(row.group_id, body.disposition)
+    if disposition is None and not repo.has_dispositions(row.group_id):
+        dispositions_of(session, group_id=row.group_id)  # the group's first call: seed them
+        disposition = repo.disposition(row.group_id, body.disposition)
     if disposition is None:
         raise BadRequest(f"disposition: unknown code {body.disposition!r} for this dealer group")
     result = apply_outcome(
@@ -500,10 +539,8 @@ def apply_outcome(
         raise BadRequest(f"booking: disposition {disposition.code!r} does not book")
     if disposition.callback and callback_at is None:
         raise BadRequest("callback_at: a callback needs the agreed time")
-    customer = session.get(Customer, row.customer_id)
-    assert customer is not None
-    assert customer.id is not None
-    phones = repo.valid_phones(customer.id)
+    customer_id = int(row.customer_id)
+    phones = repo.valid_phones(customer_id)
     phone = _dialled(phones, phone_id)
     loc = Locale(row.time_zone or row.dealer_time_zone, row.country or row.dealer_country)
     try:
@@ -542,7 +579,7 @@ def apply_outcome(
     )
     appointment: Appointment | None = None
     if booking is not None:
-        appointment = _book(session, row=row, customer=customer, booking=booking, task_id=task_id)
+        appointment = _book(session, row=row, customer_id=customer_id, booking=booking)
     closed_others: list[int] = []
     if decision.invalidate_phone and phone is not None:
         phone.is_valid = False
@@ -557,8 +594,10 @@ def apply_outcome(
             after={"is_valid": False},
         )
     if decision.end_ownership:
-        _end_ownership(session, row=row, customer_id=customer.id, vehicle_id=vehicle_id, now=now)
+        _end_ownership(session, row=row, customer_id=customer_id, vehicle_id=vehicle_id, now=now)
     if decision.set_do_not_call or decision.closes_as == CallTaskOutcome.DECEASED.value:
+        customer = session.get(Customer, customer_id)
+        assert customer is not None
         if decision.set_do_not_call:
             before: dict[str, Any] = {"do_not_call": customer.do_not_call}
             customer.do_not_call = True
@@ -573,21 +612,23 @@ def apply_outcome(
             actor=actor,
             action="customer.consent" if decision.set_do_not_call else "customer.status",
             object_type="customer",
-            object_id=customer.id,
+            object_id=customer_id,
             dealer_id=row.dealer_id,
             before=before,
             after=after,
         )
-        closed_others = [t for t in repo.open_task_ids(customer.id) if t != task_id]
+        closed_others = [t for t in repo.open_task_ids(customer_id) if t != task_id]
         repo.close_tasks(
             closed_others, outcome=decision.closes_as or CallTaskOutcome.DNC.value, now=now
         )
     lease_free = {"lease_agent_id": None, "lease_expires_at": None, "claim_token": None}
     if decision.status.value == CallTaskStatus.CLOSED.value:
         repo.close_tasks(
-            [task_id], outcome=decision.closes_as or CallTaskOutcome.DECLINED.value, now=now
+            [task_id],
+            outcome=decision.closes_as or CallTaskOutcome.DECLINED.value,
+            now=now,
+            attempts=decision.attempts,
         )
-        repo.update_task(task_id, attempts=decision.attempts)
     elif decision.status.value == CallTaskStatus.CALLBACK.value:
         repo.update_task(
             task_id,
@@ -721,13 +762,10 @@ def list_slots(
     )
 
 
-def _book(
-    session: Session, *, row: Any, customer: Customer, booking: BookingIn, task_id: int
-) -> Appointment:
+def _book(session: Session, *, row: Any, customer_id: int, booking: BookingIn) -> Appointment:
     repo = ContactRepository(session)
-    owned = {
-        v.id for v in repo.current_vehicles(int(customer.id or 0), on=booking.slot_start.date())
-    }
+    task_id = int(row.id)
+    owned = {v.id for v in repo.current_vehicles(customer_id, on=booking.slot_start.date())}
     if booking.vehicle_id not in owned:
         raise BadRequest(f"booking.vehicle_id: the customer owns no vehicle {booking.vehicle_id}")
     dealer = repo.lock_dealer(row.dealer_id)
@@ -751,7 +789,7 @@ def _book(
     appointment = Appointment(
         dealer_id=dealer.id,
         vehicle_id=booking.vehicle_id,
-        customer_id=customer.id,
+        customer_id=customer_id,
         slot_start=booking.slot_start.astimezone(UTC),  # SQLite keeps wall time, no offset
         duration_minutes=booking.duration_minutes,
         service_types=booking.service_types,
