@@ -239,7 +239,7 @@ def test_an_agent_takes_calls_records_an_outcome_and_books_a_slot(page: Any, sit
     expect(page.get_by_role("heading", name="Agent workspace")).to_be_visible()
 
 
-def test_the_booking_counts_as_booked_in_the_funnel_after_the_refresh(
+def test_the_booking_counts_as_booked_in_the_managers_funnel_after_the_refresh(
     page: Any,  # noqa: F811
     site: Site,
 ) -> None:
@@ -249,6 +249,13 @@ def test_the_booking_counts_as_booked_in_the_funnel_after_the_refresh(
     assert _booked(page, site) == 0  # the report reads the aggregates, not yet refreshed
     _rebuild_reports(site)
     assert _booked(page, site) == 1
+    # And on the manager's dashboard, for the same range and dealer.
+    page.goto(f"{site.url}/dashboard?from=2026-11-01&to=2026-12-01&dealer={site.dealer_a}")
+    expect(page.locator("body")).to_have_attribute(
+        "data-loaded", re.compile(re.escape(f"dealer={site.dealer_a}"))
+    )
+    booked = page.locator('[data-kpi="booked"] [data-value]')
+    expect(booked).to_have_attribute("data-raw", "1")
 
 
 def test_the_board_of_another_dealer_is_refused_and_the_own_one_refreshes(
