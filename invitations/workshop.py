@@ -129,8 +129,10 @@ def free_slots(
     capacity_hours: int,
     country: str | None,
     step_minutes: int = 30,
+    not_before: datetime | None = None,
 ) -> list[Slot]:
-    """Every free slot from ``first`` to ``last`` (inclusive), in time order."""
+    """Every free slot from ``first`` to ``last`` (inclusive), in time order; with
+    ``not_before`` (naive local, usually now), none that starts earlier."""
     if last < first:
         raise ValueError("last must not be before first")
     if step_minutes <= 0:
@@ -143,7 +145,7 @@ def free_slots(
             at = datetime.combine(day, a)
             close = datetime.combine(day, b)
             while at + timedelta(minutes=duration_minutes) <= close:
-                if fits(
+                if (not_before is None or at >= not_before) and fits(
                     at,
                     duration_minutes,
                     bookings=booked,

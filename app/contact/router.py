@@ -160,6 +160,7 @@ def list_slots(
         last=last,
         duration_minutes=duration,
         dealer_ids=caller.dealer_ids,
+        now=now,
     )
 
 

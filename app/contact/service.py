@@ -579,7 +579,7 @@ def apply_outcome(
     )
     appointment: Appointment | None = None
     if booking is not None:
-        appointment = _book(session, row=row, customer_id=customer_id, booking=booking)
+        appointment = _book(session, row=row, customer_id=customer_id, booking=booking, now=now)
     closed_others: list[int] = []
     if decision.invalidate_phone and phone is not None:
         phone.is_valid = False
@@ -733,7 +733,9 @@ def list_slots(
     last: date,
     duration_minutes: int,
     dealer_ids: DealerScope,
+    now: datetime,
 ) -> SlotsPublic:
+    """The dealer's free slots from ``first`` to ``last``; none that starts before ``now``."""
     if last < first:
         raise BadRequest("to: must not be before from")
     if (last - first).days > MAX_SLOT_DAYS:
@@ -751,6 +753,7 @@ def list_slots(
         opening=parse_opening_hours(dealer.opening_hours),
         capacity_hours=dealer.workshop_capacity_per_day,
         country=dealer.country,
+        not_before=_as_local(now, zone),
     )
     return SlotsPublic(
         dealer=dealer.code,
@@ -762,7 +765,11 @@ def list_slots(
     )
 
 
-def _book(session: Session, *, row: Any, customer_id: int, booking: BookingIn) -> Appointment:
+def _book(
+    session: Session, *, row: Any, customer_id: int, booking: BookingIn, now: datetime
+) -> Appointment:
+    if _utc(booking.slot_start) < _utc(now):
+        raise BadRequest("booking.slot_start: that slot has already started; choose a later one")
     repo = ContactRepository(session)
     task_id = int(row.id)
     owned = {v.id for v in repo.current_vehicles(customer_id, on=booking.slot_start.date())}

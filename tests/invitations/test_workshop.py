@@ -62,6 +62,27 @@ def test_a_closed_day_or_a_holiday_has_no_slots() -> None:
     )
 
 
+def test_no_slot_starts_before_not_before() -> None:
+    """Today's slots that already started are not offered: at 10:10 the first is 10:30."""
+    day = date(2026, 11, 24)  # a Tuesday
+    slots = free_slots(
+        day,
+        day,
+        duration_minutes=60,
+        bookings=[],
+        opening=OPENING,
+        capacity_hours=24,
+        country="CZ",
+        not_before=datetime(2026, 11, 24, 10, 10),
+    )
+    everything = free_slots(
+        day, day, duration_minutes=60, bookings=[], opening=OPENING, capacity_hours=24, country="CZ"
+    )
+    assert slots[0].start == datetime(2026, 11, 24, 10, 30)
+    assert slots == [s for s in everything if s.start >= datetime(2026, 11, 24, 10, 10)]
+    assert len(slots) < len(everything)
+
+
 def test_a_bad_opening_hours_value_names_the_day() -> None:
     with pytest.raises(ValueError, match="tue"):
         parse_opening_hours({"tue": [["17:00", "07:00"]]})

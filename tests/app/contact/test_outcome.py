@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlmodel import Session
 
 from app.contact import service as contact_service
@@ -204,6 +204,32 @@ class TestBooking:
         with pytest.raises(Conflict, match="booking.slot_start"):
             self._book(session, dealer, start + timedelta(hours=2))
 
+    def test_a_slot_that_already_started_is_refused_and_nothing_is_written(
+        self, session: Session
+    ) -> None:
+        dealer = create_dealer(session, capacity_hours=8)
+        before = session.execute(select(func.count()).select_from(Appointment)).scalar_one()
+
+        with pytest.raises(BadRequest, match="booking.slot_start: that slot has already started"):
+            self._book(session, dealer, NOW - timedelta(hours=1))  # 09:00 Prague, now is 10:00
+
+        after = session.execute(select(func.count()).select_from(Appointment)).scalar_one()
+        assert after == before
+
+    def test_todays_slots_start_no_earlier_than_now(self, session: Session) -> None:
+        dealer = create_dealer(session, capacity_hours=8)
+        today = contact_service.list_slots(
+            session,
+            dealer_code=dealer.code,
+            first=NOW.date(),
+            last=NOW.date(),
+            duration_minutes=60,
+            dealer_ids=frozenset({dealer.id}),
+            now=NOW,
+        )
+        assert today.data
+        assert min(s.start for s in today.data) == NOW  # 10:00 Prague, not the 07:00 opening
+
     def test_slots_list_free_times_and_skip_holidays(self, session: Session) -> None:
         dealer = create_dealer(session, capacity_hours=1)
         self._book(session, dealer, datetime(2026, 11, 26, 9, 0, tzinfo=UTC))
@@ -214,6 +240,7 @@ class TestBooking:
             last=datetime(2026, 11, 27).date(),
             duration_minutes=60,
             dealer_ids=frozenset({dealer.id}),
+            now=NOW,
         )
         days = {s.start.date() for s in free.data}
         assert days == {datetime(2026, 11, 27).date()}  # Thursday is full
@@ -224,5 +251,6 @@ class TestBooking:
             last=datetime(2026, 12, 26).date(),
             duration_minutes=60,
             dealer_ids=frozenset({dealer.id}),
+            now=NOW,
         )
         assert holiday.data == []
