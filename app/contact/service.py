@@ -297,9 +297,12 @@ def _utc(at: datetime) -> datetime:
     return at.replace(tzinfo=UTC) if at.tzinfo is None else at
 
 
-def _name(customer: Any) -> str:
-    parts = [p for p in (customer.first_name, customer.last_name) if p]
-    return " ".join(parts) or customer.company_name or f"Customer {customer.id}"
+def customer_name(
+    *, first_name: str | None, last_name: str | None, company_name: str | None, customer_id: int
+) -> str:
+    """The name an agent sees on a card or a callback: the person's, else the company's."""
+    person = " ".join(p for p in (first_name, last_name) if p)
+    return person or company_name or f"Customer {customer_id}"
 
 
 def call_card(session: Session, *, task_id: int, now: datetime) -> CallCard:
@@ -383,7 +386,12 @@ def _card(
         time_zone=zone,
         customer=CustomerCard(
             id=customer.id,
-            name=_name(customer),
+            name=customer_name(
+                first_name=customer.first_name,
+                last_name=customer.last_name,
+                company_name=customer.company_name,
+                customer_id=customer.id,
+            ),
             language=customer.language,
             value_segment=customer.value_segment,
             marketing_calls=customer.marketing_calls,

@@ -28,6 +28,7 @@ from app.contact.schemas import (
     ReassignIn,
     ReassignPublic,
 )
+from app.contact.service import customer_name
 from app.enums import CallTaskStatus, InvitationType, Role
 from app.errors import BadRequest, Conflict, NotFound, PermissionDenied
 from app.security.principal import DealerScope
@@ -60,13 +61,17 @@ def my_callbacks(
     )
     data = []
     for r in rows:
-        name = " ".join(p for p in (r.first_name, r.last_name) if p) or r.company_name
         data.append(
             MyCallbackPublic(
                 task_id=r.id,
                 dealer=r.code,
                 customer_id=r.customer_id,
-                customer_name=name or f"Customer {r.customer_id}",
+                customer_name=customer_name(
+                    first_name=r.first_name,
+                    last_name=r.last_name,
+                    company_name=r.company_name,
+                    customer_id=r.customer_id,
+                ),
                 primary_type=r.primary_type,
                 callback_at=_utc(r.callback_at),
                 overdue=_utc(r.callback_at) <= now,
