@@ -6,15 +6,31 @@ so every constraint has a stable name that Alembic can diff and drop.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import json
+from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, event, text
+from sqlalchemy import (
+    ColumnElement,
+    Engine,
+    Integer,
+    String,
+    Text,
+    any_,
+    bindparam,
+    cast,
+    event,
+    func,
+    select,
+    text,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, SQLModel, create_engine
+from starlette.concurrency import run_in_threadpool
 
 from app.settings import Settings, get_settings
 
@@ -82,9 +98,20 @@ def get_engine() -> Engine:
     return build_engine(settings.database_url, settings)
 
 
-def get_session() -> Iterator[Session]:
-    with Session(get_engine()) as session:
+async def get_session() -> AsyncIterator[Session]:
+    """The request's session. ``async`` so that FastAPI does not hand it to the thread pool
+    twice per request (a sync generator's setup and its teardown each take a thread): opening a
+    ``Session`` does no I/O, nor does closing one whose service committed. One still in a
+    transaction (a read-only request on PostgreSQL, an error) rolls back over the network when
+    closed, so that close runs in the thread pool."""
+    session = Session(get_engine())
+    try:
         yield session
+    finally:
+        if session.in_transaction():
+            await run_in_threadpool(session.close)
+        else:
+            session.close()
 
 
 @contextmanager
@@ -104,6 +131,20 @@ def begin_immediate(session: Session) -> None:
         session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
 
 
+def begin_write_after_reads(session: Session) -> None:
+    """End the session's reads and begin its writes: for a request that reads, then records
+    something (an export's audit event).
+
+    SQLite: a deferred transaction that has read cannot take the write lock once another
+    connection has committed since its first read; it fails at once with "database is locked",
+    which no busy timeout waits out. So the reads' transaction is committed (anything pending is
+    flushed, not lost) and the writes begin with ``BEGIN IMMEDIATE``. Nothing on PostgreSQL.
+    """
+    if session.get_bind().dialect.name == "sqlite":
+        session.commit()
+        begin_immediate(session)
+
+
 def begin_write(session: Session, lock: str) -> None:
     """Serialise a read-then-write transaction with the others that take the same ``lock``.
 
@@ -114,3 +155,20 @@ def begin_write(session: Session, lock: str) -> None:
     begin_immediate(session)
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:lock))"), {"lock": lock})
+
+
+def pg_any(column: Any, values: Sequence[Any]) -> ColumnElement[bool]:
+    """PostgreSQL: ``column = ANY(…values…)`` with one parameter whatever the number of values,
+    so the statement text is constant and psycopg parses it once.
+
+    String and integer keys travel as one JSON text (``json.dumps`` is C; psycopg dumps an
+    array parameter element by element in Python, a regular expression per string) unpacked by
+    ``jsonb_array_elements_text``; other types as an array parameter."""
+    if isinstance(column.type, String | Integer):
+        elements: Any = func.jsonb_array_elements_text(
+            cast(bindparam(None, json.dumps(list(values)), type_=Text), JSONB)
+        )
+        if isinstance(column.type, Integer):
+            elements = cast(elements, column.type)
+        return column == any_(func.array(select(elements).scalar_subquery()))  # type: ignore[no-any-return]
+    return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))  # type: ignore[no-any-return]

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
+import anyio.to_thread
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
@@ -108,9 +111,20 @@ def _custom_openapi(app: FastAPI) -> dict[str, Any]:
     return schema
 
 
+def _lifespan(tokens: int) -> Any:
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # The limiter belongs to the event loop, so it is set once the loop runs.
+        anyio.to_thread.current_default_thread_limiter().total_tokens = tokens
+        yield
+
+    return lifespan
+
+
 def create_app() -> FastAPI:
     settings = get_settings()
     app = FastAPI(
+        lifespan=_lifespan(settings.threadpool_tokens),
         title="Service retention",
         version="0.1.0",
         description="Due service invitations, the contact-centre queue and service-funnel reports.",

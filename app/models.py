@@ -15,7 +15,13 @@ from app.dms.models import (
     DmsWebhookEvent,
 )
 from app.invitation.models import NightlyRun, SeasonalCampaign
-from app.reporting.models import ReportAgentDay, ReportFunnelCustomerDay, ReportFunnelDay
+from app.reporting.models import (
+    ReportAgentDay,
+    ReportFunnelCustomerDay,
+    ReportFunnelDay,
+    ReportFunnelPeriod,
+    ReportFunnelSharedCustomer,
+)
 from app.scheduler.models import JobRun
 from app.security.models import RateLimitCounter
 from app.vehicle.models import (
@@ -55,6 +61,8 @@ __all__ = [
     "ReportAgentDay",
     "ReportFunnelCustomerDay",
     "ReportFunnelDay",
+    "ReportFunnelPeriod",
+    "ReportFunnelSharedCustomer",
     "Ownership",
     "RecallCampaign",
     "RecallVehicle",

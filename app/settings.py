@@ -35,6 +35,10 @@ class Settings(BaseSettings):
     db_connect_timeout_seconds: int = Field(default=5, gt=0)
     db_pool_recycle_seconds: int = Field(default=1800, gt=0)
     sqlite_busy_timeout_ms: int = 10_000
+    # Threads per server process that run the sync endpoints and dependencies (anyio's default,
+    # 40). Fewer threads mean less GIL contention but idle CPU while they all wait on the
+    # database: on the 2-core bench 8 gave fewer claims/s than 40 (docs/benchmarks.md).
+    threadpool_tokens: int = Field(default=40, gt=0)
     max_request_bytes: int = 64 * 1024 * 1024
     log_level: str = "INFO"
     # "json" (one object per line) or "console"; default: console in development, else json.

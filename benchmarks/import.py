@@ -8,7 +8,10 @@ uvicorn on a loopback port, then times ``POST /api/v1/import`` of ``--ros`` repa
 lines each) in requests of ``--batch`` (at most 5,000, the bulk limit) sent ``--concurrency`` at a
 time with a dealer's ``import:write`` API key. It then posts the same requests again and sums the
 rows they changed (inserted + updated + deleted), which must be 0. The last line on stdout is one
-JSON object with ``ros``, ``seconds``, ``ros_per_s`` and ``reimport_rows_changed``.
+JSON object with ``ros``, ``seconds``, ``ros_per_s`` and ``reimport_rows_changed``, and, when the
+database runs on this machine, the CPU time per 1,000 ROs of the API processes and of the
+database's client backends (from ``/proc``; a shared machine's load does not inflate them as it
+does the wall-clock figures), with the load average.
 """
 
 from __future__ import annotations
@@ -152,6 +155,63 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (0 once it is gone)."""
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            fields = handle.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _server_pids(master: int) -> list[int]:
+    """The uvicorn master and its worker processes."""
+    pids = [master]
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as handle:
+                    ppid = int(handle.read().rsplit(")", 1)[1].split()[1])
+            except OSError:
+                continue
+            if ppid == master:
+                pids.append(int(entry))
+    return pids
+
+
+class CpuMeter:
+    """CPU seconds used by the API processes and the database's client backends between
+    ``start()`` and ``stop()``; ``None`` for the database when its processes are not visible
+    here (a remote server)."""
+
+    def __init__(self, server: int, dsn: str, db_name: str) -> None:
+        self.server, self.dsn, self.db_name = server, dsn, db_name
+        self._before: dict[int, float] = {}
+        self._db_before: dict[int, float] = {}
+
+    def _backends(self) -> list[int]:
+        with psycopg.connect(self.dsn, autocommit=True) as db:
+            rows = db.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = %s "
+                "AND backend_type = 'client backend' AND pid <> pg_backend_pid()",
+                (self.db_name,),
+            ).fetchall()
+        return [int(r[0]) for r in rows]
+
+    def start(self) -> None:
+        self._before = {p: _cpu_seconds(p) for p in _server_pids(self.server)}
+        self._db_before = {p: _cpu_seconds(p) for p in self._backends()}
+
+    def stop(self) -> tuple[float, float | None]:
+        server = sum(_cpu_seconds(p) - self._before.get(p, 0.0) for p in _server_pids(self.server))
+        backends = self._backends()
+        if not all(os.path.exists(f"/proc/{p}") for p in backends):
+            return server, None
+        db = sum(_cpu_seconds(p) - self._db_before.get(p, 0.0) for p in backends)
+        return server, db
+
+
 def _post_all(base: str, key: str, bodies: list[bytes], concurrency: int) -> tuple[float, int]:
     """(seconds, rows changed) of posting every body."""
 
@@ -171,6 +231,10 @@ def _post_all(base: str, key: str, bodies: list[bytes], concurrency: int) -> tup
     with ThreadPoolExecutor(concurrency) as pool:
         changed = sum(pool.map(post, bodies))
     return time.perf_counter() - started, changed
+
+
+def _per_1000(cpu_seconds: float | None, ros: int) -> float | None:
+    return None if cpu_seconds is None else round(cpu_seconds * 1000 / ros * 1000, 1)
 
 
 def main() -> None:
@@ -232,10 +296,17 @@ def main() -> None:
                     break
             except httpx.HTTPError:
                 time.sleep(0.1)
+        meter = CpuMeter(server.pid, f"postgresql://{args.server}/{args.db_name}", args.db_name)
         print(f"posting {args.ros} ROs in {len(bodies)} requests...", file=sys.stderr)
+        load = os.getloadavg()[0]
+        meter.start()
         seconds, written = _post_all(base, key, bodies, args.concurrency)
+        first_cpu = meter.stop()
         print(f"first pass {seconds:.2f}s ({written} rows); re-importing...", file=sys.stderr)
+        reimport_load = os.getloadavg()[0]
+        meter.start()
         reimport_seconds, changed = _post_all(base, key, bodies, args.concurrency)
+        reimport_cpu = meter.stop()
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -253,6 +324,15 @@ def main() -> None:
                 "reimport_seconds": round(reimport_seconds, 3),
                 "reimport_ros_per_s": round(args.ros / reimport_seconds),
                 "reimport_rows_changed": changed,
+                "load_avg_1m": [round(load, 2), round(reimport_load, 2)],
+                "server_cpu_ms_per_1000_ros": [
+                    _per_1000(first_cpu[0], args.ros),
+                    _per_1000(reimport_cpu[0], args.ros),
+                ],
+                "db_cpu_ms_per_1000_ros": [
+                    _per_1000(first_cpu[1], args.ros),
+                    _per_1000(reimport_cpu[1], args.ros),
+                ],
             }
         )
     )

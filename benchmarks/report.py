@@ -2,15 +2,18 @@
 
     python benchmarks/report.py --invitations 1000000
 
-1. Setup (not timed): a fresh scratch database ``retention_bench_report`` on 127.0.0.1 (user
-   postgres), migrated, then bulk-loaded server-side with ``INSERT … SELECT generate_series``:
-   20 dealers in 4 groups, 50 agents, N invitations due in 2025 (one vehicle each, two per
-   customer; 5 % control, 10 % suppressed), a call task per targeted invitation with 3 or 4
-   attempts (about 3 per invitation), bookings for a fifth of them (80 % arrived, with an RO) and
-   organic ROs for a seventh; then ``ANALYZE``.
+1. Setup (not timed): a fresh scratch database ``retention_bench_report`` (``--db-name``) on
+   127.0.0.1 (user postgres), migrated, then bulk-loaded server-side with ``INSERT … SELECT
+   generate_series``: 20 dealers in 4 groups, 50 agents, N invitations due in 2025 (one vehicle
+   each, two per customer; 5 % control, 10 % suppressed), a call task per targeted invitation
+   with 3 or 4 attempts (about 3 per invitation), bookings for a fifth of them (80 % arrived,
+   with an RO) and organic ROs for a seventh; then ``ANALYZE``.
 2. Aggregates (timed separately, not part of the report timings): the daily funnel and agent
    aggregates rebuilt for every dealer as ``retention report rebuild`` does
-   (``app.reporting.aggregates.rebuild_aggregates``, one transaction per dealer and chunk).
+   (``app.reporting.aggregates.rebuild_aggregates``, one transaction per dealer and chunk),
+   including the distinct customers per dealer and calendar month / quarter / year
+   (``report_funnel_period``; ``report_funnel_shared_customer`` stays empty here: every bench
+   customer has all its invitations at one dealer).
 3. Measure: the funnel report exactly as the API builds it (periods, total, previous period,
    uplift per type: ``app.reporting.service.funnel_report``, reading the aggregates; ``--source
    raw`` for the raw-table queries), warm, median of 3 runs:
@@ -196,18 +199,27 @@ def build_aggregates(chunk_days: int) -> dict[str, Any]:
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(text("ANALYZE report_funnel_day"))
         conn.execute(text("ANALYZE report_funnel_customer_day"))
+        conn.execute(text("ANALYZE report_funnel_period"))
+        conn.execute(text("ANALYZE report_funnel_shared_customer"))
         customer_rows = conn.execute(
             text("SELECT count(*) FROM report_funnel_customer_day")
         ).scalar_one()
+        period_rows = conn.execute(text("SELECT count(*) FROM report_funnel_period")).scalar_one()
+        shared_rows = conn.execute(
+            text("SELECT count(*) FROM report_funnel_shared_customer")
+        ).scalar_one()
     engine.dispose()
     print(
-        f"aggregates: {rows} day rows, {customer_rows} customer rows in {seconds:.1f} s",
+        f"aggregates: {rows} day rows, {customer_rows} customer rows, {period_rows} period rows, "
+        f"{shared_rows} shared-customer rows in {seconds:.1f} s",
         file=sys.stderr,
     )
     return {
         "aggregates_build_s": round(seconds, 1),
         "aggregate_day_rows": rows,
         "aggregate_customer_rows": customer_rows,
+        "aggregate_period_rows": period_rows,
+        "aggregate_shared_rows": shared_rows,
     }
 
 

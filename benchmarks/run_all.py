@@ -12,9 +12,10 @@ figures, the machine, the load average, the versions and the date; the rest of t
 hand-written sections) is left as it is. A benchmark that fails is reported as failed in the
 table (with its exit status) and the others still run; the exit status is then 1.
 
-``--db-prefix wt_x`` names the scratch PostgreSQL databases of the scripts that accept a name
-(claim, import, report) ``wt_x_<benchmark>``; demo.py and nightly.py use their own fixed names
-(``retention_bench_demo``, ``wt_nightly_bench``). ``--only`` / ``--skip`` choose benchmarks.
+``--db-prefix wt_x`` names the scratch databases of the scripts that accept a name (claim,
+import, report, nightly; nightly's SQLite file is ``var/wt_x_nightly_sqlite.sqlite3``)
+``wt_x_<benchmark>``; demo.py uses its own fixed name (``retention_bench_demo``) and nightly.py
+defaults to ``wtn_nightly_bench``. ``--only`` / ``--skip`` choose benchmarks.
 """
 
 from __future__ import annotations
@@ -94,6 +95,7 @@ BENCHMARKS = [
             ("< 1 GB", float(r.get("peak_rss_mb", 1e9)) < 1024),
             ("re-run 0 rows", r.get("rerun_rows_written") == 0),
         ],
+        db_flag="--db-name",
         figures=lambda r: (
             f"{r.get('seconds')} s (bare read {r.get('input_read_seconds')} s, ratio "
             f"{r.get('ratio')}), CPU {r.get('cpu_seconds')} s, peak {r.get('peak_rss_mb')} MB, "
@@ -114,6 +116,7 @@ BENCHMARKS = [
             ("< 20 s", float(r.get("seconds", 1e9)) < 20),
             ("re-run 0 rows", r.get("rerun_rows_written") == 0),
         ],
+        db_flag="--db-name",
         figures=lambda r: (
             f"{r.get('seconds')} s (bare read {r.get('input_read_seconds')} s), CPU "
             f"{r.get('cpu_seconds')} s, re-run wrote {r.get('rerun_rows_written')}"

@@ -441,7 +441,8 @@ class VehicleFacts:
 
     def __post_init__(self) -> None:
         _require_text(self.vin, "vin")
-        if any(ch.isspace() for ch in self.vin):
+        # isalnum(): one C call decides the usual VIN (letters and digits have no whitespace).
+        if not self.vin.isalnum() and any(ch.isspace() for ch in self.vin):
             raise ValueError(f"vin must not contain whitespace: {self.vin!r}")
         if self.customer_id is not None:
             _require_text(self.customer_id, "customer_id")

@@ -10,6 +10,6 @@
 """
 
 from app.audit.models import ActorType
-from app.audit.service import SYSTEM, Actor, record
+from app.audit.service import SYSTEM, Actor, record, record_now
 
-__all__ = ["SYSTEM", "ActorType", "Actor", "record"]
+__all__ = ["SYSTEM", "ActorType", "Actor", "record", "record_now"]

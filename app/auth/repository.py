@@ -1,15 +1,72 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select, union
+from sqlalchemy import bindparam, delete, func, select, union, union_all, update
 from sqlmodel import Session, col
 
 from app.auth.models import ApiKey, User, UserDealer, UserSession
 from app.dealer.models import Dealer, DealerGroup
 from app.security.principal import DealerScope, in_scope
+
+_s: Any = UserSession.__table__  # type: ignore[attr-defined]
+_u: Any = User.__table__  # type: ignore[attr-defined]
+_ud: Any = UserDealer.__table__  # type: ignore[attr-defined]
+_dl: Any = Dealer.__table__  # type: ignore[attr-defined]
+
+
+def _session_rows(dealer_column: Any, dealers: Any) -> Any:
+    return (
+        select(
+            _s.c.created_at,
+            _s.c.last_seen_at,
+            _u.c.id,
+            _u.c.role,
+            _u.c.group_id,
+            _u.c.is_active,
+            dealer_column.label("dealer_id"),
+        )
+        .select_from(dealers(_s.join(_u, _u.c.id == _s.c.user_id)))
+        .where(_s.c.token_hash == bindparam("token_hash"))
+    )
+
+
+# Every request signed in by cookie runs this: the session, its user and the user's dealers (the
+# group's, one row each or one NULL row, then the linked ones) in one round trip. Built once, so
+# SQLAlchemy neither rebuilds it nor recomputes its cache key per request.
+SESSION_WITH_SCOPE = union_all(
+    _session_rows(_dl.c.id, lambda j: j.outerjoin(_dl, _dl.c.group_id == _u.c.group_id)),
+    _session_rows(_ud.c.dealer_id, lambda j: j.join(_ud, _ud.c.user_id == _u.c.id)),
+)
+TOUCH_SESSION = (
+    update(_s)
+    .where(_s.c.token_hash == bindparam("b_token_hash"))
+    .values(last_seen_at=bindparam("b_now"))
+)
+
+
+@dataclass(frozen=True, slots=True)
+class SessionScope:
+    """A browser session with what authorising its requests needs of its user."""
+
+    created_at: datetime
+    last_seen_at: datetime
+    user_id: int
+    role: str
+    is_active: bool
+    dealer_ids: DealerScope
+
+
+def scope_of_user(role: str, group_id: int | None, linked: Iterable[int | None]) -> DealerScope:
+    """Every dealer a user may see (``linked``: the group's and the linked ones); None for a
+    platform administrator (an admin with neither)."""
+    ids = frozenset(int(i) for i in linked if i is not None)
+    if role == "admin" and group_id is None and not ids:
+        return None
+    return ids
 
 
 class AuthRepository:
@@ -41,10 +98,7 @@ class AuthRepository:
         stmt: Any = select(col(UserDealer.dealer_id)).where(col(UserDealer.user_id) == user.id)
         if user.group_id is not None:
             stmt = union(stmt, select(col(Dealer.id)).where(col(Dealer.group_id) == user.group_id))
-        linked = set(self.session.execute(stmt).scalars())
-        if user.role == "admin" and user.group_id is None and not linked:
-            return None
-        return frozenset(int(i) for i in linked if i is not None)
+        return scope_of_user(user.role, user.group_id, self.session.execute(stmt).scalars())
 
     def set_user_dealers(self, user_id: int, dealer_ids: Iterable[int]) -> None:
         self.session.execute(delete(UserDealer).where(col(UserDealer.user_id) == user_id))
@@ -72,19 +126,23 @@ class AuthRepository:
 
     # Sessions ----------------------------------------------------------------------------------
 
-    def session_and_user(self, token_hash: str) -> tuple[UserSession, User] | None:
-        """A session and its user in one query (every request signed in by cookie reads them)."""
-        row = self.session.execute(
-            select(UserSession, User)
-            .join(User, col(User.id) == col(UserSession.user_id))
-            .where(col(UserSession.token_hash) == token_hash)
-        ).first()
-        return None if row is None else (row[0], row[1])
+    def session_scope(self, token_hash: str) -> SessionScope | None:
+        """The session of ``token_hash`` with its user's role and dealers (one statement)."""
+        rows = self.session.execute(SESSION_WITH_SCOPE, {"token_hash": token_hash}).all()
+        if not rows:
+            return None
+        first = rows[0]
+        return SessionScope(
+            created_at=first.created_at,
+            last_seen_at=first.last_seen_at,
+            user_id=int(first.id),
+            role=str(first.role),
+            is_active=bool(first.is_active),
+            dealer_ids=scope_of_user(first.role, first.group_id, (r.dealer_id for r in rows)),
+        )
 
-    def session_by_hash(self, token_hash: str) -> UserSession | None:
-        return self.session.execute(
-            select(UserSession).where(col(UserSession.token_hash) == token_hash)
-        ).scalar_one_or_none()
+    def touch_session(self, token_hash: str, *, now: datetime) -> None:
+        self.session.execute(TOUCH_SESSION, {"b_token_hash": token_hash, "b_now": now})
 
     def delete_session(self, token_hash: str) -> None:
         self.session.execute(delete(UserSession).where(col(UserSession.token_hash) == token_hash))

@@ -31,7 +31,7 @@ from app.auth.models import (
     UserUpdate,
 )
 from app.auth.passwords import hash_password, needs_rehash, password_problem, verify_password
-from app.auth.repository import AuthRepository
+from app.auth.repository import AuthRepository, SessionScope
 from app.enums import Role
 from app.errors import BadRequest, Conflict, NotFound, Unauthenticated, ValidationFailed
 from app.security.principal import DealerScope
@@ -133,25 +133,26 @@ def _meta(actor: Actor) -> dict[str, str | None]:
 
 def authenticate_session(
     session: Session, *, token: str, now: datetime, policy: SessionPolicy
-) -> User:
-    """The user of a session cookie; expired sessions (idle or absolute) are deleted."""
+) -> SessionScope:
+    """The user of a session cookie (id, role, dealers); expired sessions (idle or absolute) are
+    deleted. One statement reads the session, the user and the user's dealers."""
     repo = AuthRepository(session)
-    found = repo.session_and_user(sha256_hex(token))
+    token_hash = sha256_hex(token)
+    found = repo.session_scope(token_hash)
     if found is None:
         raise Unauthenticated("not signed in, or the session has ended")
-    row, user = found
-    idle = now - _aware(row.last_seen_at)
-    age = now - _aware(row.created_at)
+    idle = now - _aware(found.last_seen_at)
+    age = now - _aware(found.created_at)
     if idle > policy.idle or age > policy.absolute:
-        repo.delete_session(row.token_hash)
+        repo.delete_session(token_hash)
         session.commit()
         raise Unauthenticated("the session has expired; sign in again")
-    if not user.is_active:
+    if not found.is_active:
         raise Unauthenticated("not signed in, or the session has ended")
     if idle > TOUCH_EVERY:
-        row.last_seen_at = now
+        repo.touch_session(token_hash, now=now)
         session.commit()
-    return user
+    return found
 
 
 def logout(session: Session, *, token: str, actor: Actor) -> None:

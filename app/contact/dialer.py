@@ -272,4 +272,4 @@ def _apply_row(
         phone_id=phone_id,
         vehicle_id=vehicle_id,
     )
-    return disposition.code
+    return str(disposition.code)

@@ -17,10 +17,9 @@ from app.audit import Actor
 from app.call.models import Disposition
 from app.contact.repository import ContactRepository
 from app.contact.schemas import DispositionCreate, DispositionUpdate
-from app.contact.service import dispositions_of
+from app.contact.service import disposition_rule, dispositions_of
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.security.principal import DealerScope
-from invitations.calling import DispositionRule
 
 _FIELDS = (
     "label",
@@ -63,20 +62,7 @@ def _check(d: Disposition) -> None:
     if d.final and d.retry_after_minutes is not None:
         raise _invalid("retry_after_minutes", "a final disposition is never retried")
     try:
-        DispositionRule(
-            code=d.code,
-            contact_made=d.contact_made,
-            final=d.final,
-            booked=d.booked,
-            dnc=d.dnc,
-            bad_number=d.bad_number,
-            callback=d.callback,
-            ends_ownership=d.ends_ownership,
-            counts_as_attempt=d.counts_as_attempt,
-            retry_after_minutes=d.retry_after_minutes,
-            closes_as=d.closes_as,
-            other_part_of_day=d.other_part_of_day,
-        )
+        disposition_rule(d)
     except ValueError as exc:
         raise _invalid("(record)", str(exc)) from exc
 

@@ -7,7 +7,7 @@ with ``BEGIN IMMEDIATE`` (one writer at a time), where ``FOR UPDATE`` renders as
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -22,6 +22,7 @@ from sqlalchemy import (
     null,
     or_,
     select,
+    true,
     update,
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -129,34 +130,273 @@ def _paused_campaign() -> Any:
     )
 
 
+# The hot paths' statements (claim, card, outcome), built once at import: executing a prebuilt
+# statement skips its construction and its cache-key computation, the larger part of
+# SQLAlchemy's cost per statement. The caller's dealer scope is an expanding parameter
+# (``dealer_ids``); a statement that takes it comes in two variants, see ``_scoped``.
+def _in_scope(column: Any) -> Any:
+    return column.in_(bindparam("dealer_ids", expanding=True))
+
+
+def _any_scope(column: Any) -> Any:
+    return true()
+
+
+def _scoped(build: Callable[[Callable[[Any], Any]], Any]) -> tuple[Any, Any]:
+    """(scoped to ``dealer_ids``, every dealer) variants of a statement."""
+    return build(_in_scope), build(_any_scope)
+
+
+def _scope(variants: tuple[Any, Any], dealer_ids: DealerScope) -> tuple[Any, dict[str, Any]]:
+    """The variant for ``dealer_ids`` and its parameters."""
+    if dealer_ids is None:
+        return variants[1], {}
+    return variants[0], {"dealer_ids": sorted(dealer_ids)}
+
+
+def _now_param(name: str = "b_now") -> Any:
+    return bindparam(name, type_=_t.c.updated_at.type)
+
+
+_RELEASE_EXPIRED = (
+    update(_t)
+    .where(
+        _t.c.id.in_(
+            select(_t.c.id)
+            .where(
+                _t.c.status == CallTaskStatus.CLAIMED.value,
+                _t.c.lease_expires_at < bindparam("b_now"),
+            )
+            .limit(bindparam("b_limit"))
+            .with_for_update(skip_locked=True)
+            .scalar_subquery()
+        )
+    )
+    .values(
+        status=CallTaskStatus.READY.value,
+        lease_agent_id=None,
+        lease_expires_at=None,
+        claim_token=None,
+        updated_at=_now_param(),
+    )
+)
+_DUE_CALLBACK = _scoped(
+    lambda scope: (
+        select(*_CANDIDATE_COLUMNS)
+        .join(_d, _d.c.id == _t.c.dealer_id)
+        .where(
+            _t.c.status == CallTaskStatus.CALLBACK.value,
+            _t.c.callback_at <= bindparam("b_now"),
+            scope(_t.c.dealer_id),
+            or_(
+                _t.c.callback_agent_id.is_(None),
+                _t.c.callback_agent_id == bindparam("b_agent_id"),
+                _t.c.callback_at <= bindparam("b_reserved_until"),
+            ),
+        )
+        .order_by(_t.c.callback_at, _t.c.id)
+        .limit(1)
+        .with_for_update(of=_t, skip_locked=True)
+    )
+)
+_READY_CANDIDATES = _scoped(
+    lambda scope: (
+        select(*_CANDIDATE_COLUMNS)
+        .join(_d, _d.c.id == _t.c.dealer_id)
+        .where(
+            _t.c.status == CallTaskStatus.READY.value,
+            or_(_t.c.next_attempt_at.is_(None), _t.c.next_attempt_at <= bindparam("b_now")),
+            scope(_t.c.dealer_id),
+            ~_paused_campaign(),
+        )
+        .order_by(_t.c.priority.desc(), _t.c.next_attempt_at.asc().nulls_first(), _t.c.id)
+        .limit(bindparam("b_limit"))
+        .with_for_update(of=_t, skip_locked=True)
+    )
+)
+_CLAIM_TASK = (
+    update(_t)
+    .where(_t.c.id == bindparam("b_id"))
+    .values(
+        status=CallTaskStatus.CLAIMED.value,
+        lease_agent_id=bindparam("b_agent_id"),
+        lease_expires_at=bindparam("b_expires", type_=_t.c.lease_expires_at.type),
+        claim_token=bindparam("b_token"),
+        # Set only when the claim computed the task's calling zone (it had none).
+        time_zone=func.coalesce(
+            bindparam("b_time_zone", type_=_t.c.time_zone.type), _t.c.time_zone
+        ),
+        country=func.coalesce(bindparam("b_country", type_=_t.c.country.type), _t.c.country),
+        updated_at=_now_param(),
+    )
+    .returning(*_CARD_TASK_COLUMNS)
+)
+_TASK_FOR_UPDATE = _scoped(
+    lambda scope: (
+        select(
+            _t,
+            _d.c.code.label("dealer_code"),
+            _d.c.time_zone.label("dealer_time_zone"),
+            _d.c.country.label("dealer_country"),
+            _d.c.group_id,
+        )
+        .join(_d, _d.c.id == _t.c.dealer_id)
+        .where(_t.c.id == bindparam("b_id"), scope(_t.c.dealer_id))
+        .with_for_update(of=_t)
+    )
+)
+_DISPOSITION = select(_disp).where(
+    _disp.c.group_id == bindparam("b_group_id"),
+    _disp.c.code == bindparam("b_code"),
+    _disp.c.is_active.is_(True),
+)
+_VALID_PHONES = (
+    select(_ph)
+    .where(_ph.c.customer_id == bindparam("b_customer_id"), _ph.c.is_valid.is_(True))
+    .order_by(_ph.c.is_primary.desc(), _ph.c.id)
+)
+_INVALIDATE_PHONE = update(_ph).where(_ph.c.id == bindparam("b_id")).values(is_valid=False)
+_FIRST_ATTEMPT_AT = select(func.min(_ca.c.started_at)).where(
+    _ca.c.call_task_id == bindparam("b_task_id")
+)
+_INSERT_ATTEMPT = insert(_ca)
+_CLOSE_TASKS = (
+    update(_t)
+    .where(_t.c.id.in_(bindparam("b_ids", expanding=True)))
+    .values(
+        status=CallTaskStatus.CLOSED.value,
+        outcome=bindparam("b_outcome"),
+        closed_at=_now_param(),
+        # Only the task whose call this is counts an attempt; the others keep theirs.
+        attempts=func.coalesce(bindparam("b_attempts", type_=_t.c.attempts.type), _t.c.attempts),
+        lease_agent_id=None,
+        lease_expires_at=None,
+        claim_token=None,
+        updated_at=_now_param(),
+    )
+)
+_OPEN_INVITATIONS = (InvitationStatus.QUEUED.value, InvitationStatus.DUE.value)
+_CLOSE_TASK_INVITATIONS = (
+    update(_inv)
+    .where(
+        _inv.c.call_task_id.in_(bindparam("b_ids", expanding=True)),
+        _inv.c.status.in_(_OPEN_INVITATIONS),
+    )
+    .values(status=InvitationStatus.CLOSED.value, updated_at=_now_param())
+)
+_CARD_CUSTOMER = select(
+    _cust.c.id,
+    _cust.c.first_name,
+    _cust.c.last_name,
+    _cust.c.company_name,
+    _cust.c.language,
+    _cust.c.value_segment,
+    _cust.c.marketing_calls,
+).where(_cust.c.id == bindparam("b_customer_id"))
+_CARD_PHONES = (
+    select(_ph.c.id, _ph.c.number, _ph.c.type, _ph.c.is_primary)
+    .where(_ph.c.customer_id == bindparam("b_customer_id"), _ph.c.is_valid.is_(True))
+    .order_by(_ph.c.is_primary.desc(), _ph.c.id)
+)
+_CARD_INVITATIONS = (
+    select(
+        _inv.c.id,
+        _inv.c.vehicle_id,
+        _inv.c.type,
+        _inv.c.due_date,
+        _inv.c.priority,
+        _inv.c.explanation,
+        _inv.c.confidence,
+    )
+    .where(_inv.c.call_task_id == bindparam("b_task_id"), _inv.c.status.in_(_OPEN_INVITATIONS))
+    .order_by(_inv.c.priority.desc(), _inv.c.id)
+)
+_CARD_VEHICLES = (
+    select(_veh.c.id, _veh.c.vin, _veh.c.make, _veh.c.model, _veh.c.model_year, _veh.c.registration)
+    .where(
+        or_(
+            _veh.c.id.in_(
+                select(_own.c.vehicle_id).where(
+                    _own.c.customer_id == bindparam("b_customer_id"),
+                    or_(_own.c.end_date.is_(None), _own.c.end_date > bindparam("b_on")),
+                )
+            ),
+            _veh.c.id.in_(bindparam("b_also", expanding=True)),
+        )
+    )
+    .order_by(_veh.c.id)
+)
+_CARD_DISPOSITIONS = (
+    select(
+        _disp.c.code,
+        _disp.c.label,
+        _disp.c.contact_made,
+        _disp.c.final,
+        _disp.c.booked,
+        _disp.c.dnc,
+        _disp.c.bad_number,
+        _disp.c.callback,
+        _disp.c.ends_ownership,
+    )
+    .where(_disp.c.group_id == bindparam("b_group_id"), _disp.c.is_active.is_(True))
+    .order_by(_disp.c.sort_order, _disp.c.code)
+)
+_LAST_VISITS = (
+    select(
+        _ro.c.id,
+        _ro.c.vehicle_id,
+        _ro.c.opened_date,
+        _ro.c.odometer_in_km,
+        func.coalesce(func.sum(_rol.c.labor_amount + _rol.c.parts_amount), 0).label("total"),
+    )
+    .outerjoin(_rol, _rol.c.repair_order_id == _ro.c.id)
+    .where(_ro.c.customer_id == bindparam("b_customer_id"))
+    .group_by(_ro.c.id)
+    .order_by(_ro.c.opened_date.desc(), _ro.c.id.desc())
+    .limit(bindparam("b_limit"))
+)
+_EARLIER_ATTEMPTS = (
+    select(_ca.c.started_at, _ca.c.agent_id, _disp.c.code, _disp.c.label, _ca.c.note)
+    .join(_t, _t.c.id == _ca.c.call_task_id)
+    .join(_disp, _disp.c.id == _ca.c.disposition_id)
+    .where(_t.c.customer_id == bindparam("b_customer_id"))
+    .order_by(_ca.c.started_at.desc())
+    .limit(bindparam("b_limit"))
+)
+_UPCOMING_APPOINTMENTS = (
+    select(
+        _appt.c.id,
+        _appt.c.dealer_id,
+        _appt.c.vehicle_id,
+        _appt.c.slot_start,
+        _appt.c.duration_minutes,
+        _appt.c.status,
+    )
+    .where(
+        _appt.c.customer_id == bindparam("b_customer_id"),
+        _appt.c.slot_start >= bindparam("b_now"),
+        _appt.c.status.in_(TAKES_CAPACITY),
+    )
+    .order_by(_appt.c.slot_start)
+)
+
+
 class ContactRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
     # Queue ---------------------------------------------------------------------------------
 
+    def _run(self, statement: Any, params: dict[str, Any]) -> Any:
+        """Execute a prebuilt Core statement on the session's connection (in its transaction),
+        past the ORM's per-statement work (the hot paths hold no pending ORM objects)."""
+        return self.session.connection().execute(statement, params)
+
     def release_expired_leases(self, *, now: datetime, limit: int = 100) -> int:
         """Return tasks whose lease has expired to the queue (their token stops working).
 
         One statement: the expired rows nobody else holds, updated in place."""
-        expired = (
-            select(_t.c.id)
-            .where(_t.c.status == CallTaskStatus.CLAIMED.value, _t.c.lease_expires_at < now)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-            .scalar_subquery()
-        )
-        result: Any = self.session.execute(
-            update(_t)
-            .where(_t.c.id.in_(expired))
-            .values(
-                status=CallTaskStatus.READY.value,
-                lease_agent_id=None,
-                lease_expires_at=None,
-                claim_token=None,
-                updated_at=now,
-            )
-        )
+        result = self._run(_RELEASE_EXPIRED, {"b_now": now, "b_limit": limit})
         return int(result.rowcount or 0)
 
     def due_callback(
@@ -164,23 +404,9 @@ class ContactRepository:
     ) -> Candidate | None:
         """The longest-overdue callback this agent may take (reserved ones only by their agent
         until the reservation ends)."""
-        row = self.session.execute(
-            select(*_CANDIDATE_COLUMNS)
-            .join(_d, _d.c.id == _t.c.dealer_id)
-            .where(
-                _t.c.status == CallTaskStatus.CALLBACK.value,
-                _t.c.callback_at <= now,
-                in_scope(_t.c.dealer_id, dealer_ids),
-                or_(
-                    _t.c.callback_agent_id.is_(None),
-                    _t.c.callback_agent_id == agent_id,
-                    _t.c.callback_at <= now - reservation,
-                ),
-            )
-            .order_by(_t.c.callback_at, _t.c.id)
-            .limit(1)
-            .with_for_update(of=_t, skip_locked=True)
-        ).first()
+        statement, params = _scope(_DUE_CALLBACK, dealer_ids)
+        params.update(b_now=now, b_agent_id=agent_id, b_reserved_until=now - reservation)
+        row = self._run(statement, params).first()
         return None if row is None else Candidate(*row)
 
     def ready_candidates(
@@ -188,21 +414,9 @@ class ContactRepository:
     ) -> list[Candidate]:
         """The head of the ready queue: callable from ``now``, campaign not paused, by priority
         then longest waiting; rows other agents hold are skipped, not waited for."""
-        paused = _paused_campaign()
-        rows = self.session.execute(
-            select(*_CANDIDATE_COLUMNS)
-            .join(_d, _d.c.id == _t.c.dealer_id)
-            .where(
-                _t.c.status == CallTaskStatus.READY.value,
-                or_(_t.c.next_attempt_at.is_(None), _t.c.next_attempt_at <= now),
-                in_scope(_t.c.dealer_id, dealer_ids),
-                ~paused,
-            )
-            .order_by(_t.c.priority.desc(), _t.c.next_attempt_at.asc().nulls_first(), _t.c.id)
-            .limit(limit)
-            .with_for_update(of=_t, skip_locked=True)
-        ).all()
-        return [Candidate(*r) for r in rows]
+        statement, params = _scope(_READY_CANDIDATES, dealer_ids)
+        params.update(b_now=now, b_limit=limit)
+        return [Candidate(*r) for r in self._run(statement, params)]
 
     def primary_numbers(self, customer_ids: Iterable[int]) -> dict[int, str]:
         """The number to localise each customer by: the primary valid phone, else any valid."""
@@ -237,38 +451,33 @@ class ContactRepository:
         )
 
     def claim_task(
-        self, task_id: int, *, agent_id: int, token: str, expires: datetime, **values: Any
+        self,
+        task_id: int,
+        *,
+        agent_id: int,
+        token: str,
+        expires: datetime,
+        time_zone: str | None = None,
+        country: str | None = None,
     ) -> Any:
-        """Mark the (locked) task claimed by ``agent_id`` (``values``: more columns to set) and
-        return what its card shows."""
-        return self.session.execute(
-            update(_t)
-            .where(_t.c.id == task_id)
-            .values(
-                **values,
-                status=CallTaskStatus.CLAIMED.value,
-                lease_agent_id=agent_id,
-                lease_expires_at=expires,
-                claim_token=token,
-                updated_at=utcnow(),
-            )
-            .returning(*_CARD_TASK_COLUMNS)
-        ).one()
+        """Mark the (locked) task claimed by ``agent_id`` (with its calling zone when the claim
+        computed it) and return what its card shows."""
+        params = {
+            "b_id": task_id,
+            "b_agent_id": agent_id,
+            "b_expires": expires,
+            "b_token": token,
+            "b_time_zone": time_zone,
+            "b_country": country,
+            "b_now": utcnow(),
+        }
+        return self._run(_CLAIM_TASK, params).one()
 
     def task_for_update(self, task_id: int, *, dealer_ids: DealerScope) -> Any:
         """The task row, locked for this transaction, if the caller may see it."""
-        return self.session.execute(
-            select(
-                _t,
-                _d.c.code.label("dealer_code"),
-                _d.c.time_zone.label("dealer_time_zone"),
-                _d.c.country.label("dealer_country"),
-                _d.c.group_id,
-            )
-            .join(_d, _d.c.id == _t.c.dealer_id)
-            .where(_t.c.id == task_id, in_scope(_t.c.dealer_id, dealer_ids))
-            .with_for_update(of=_t)
-        ).first()
+        statement, params = _scope(_TASK_FOR_UPDATE, dealer_ids)
+        params["b_id"] = task_id
+        return self._run(statement, params).first()
 
     # Dispositions --------------------------------------------------------------------------
 
@@ -295,14 +504,9 @@ class ContactRepository:
             ).first()
         )
 
-    def disposition(self, group_id: int, code: str) -> Disposition | None:
-        return self.session.execute(
-            select(Disposition).where(
-                _disp.c.group_id == group_id,
-                _disp.c.code == code,
-                _disp.c.is_active.is_(True),
-            )
-        ).scalar_one_or_none()
+    def disposition(self, group_id: int, code: str) -> Any:
+        """The group's active disposition ``code`` (a row with the table's columns), or None."""
+        return self._run(_DISPOSITION, {"b_group_id": group_id, "b_code": code}).first()
 
     def dispositions(self, group_id: int) -> list[Disposition]:
         return list(
@@ -353,22 +557,19 @@ class ContactRepository:
     # Outcome effects -----------------------------------------------------------------------
 
     def first_attempt_at(self, task_id: int) -> datetime | None:
-        at = self.session.execute(
-            select(func.min(_ca.c.started_at)).where(_ca.c.call_task_id == task_id)
-        ).scalar()
+        at: datetime | None = self._run(_FIRST_ATTEMPT_AT, {"b_task_id": task_id}).scalar()
         return at
 
-    def valid_phones(self, customer_id: int) -> list[CustomerPhone]:
-        return list(
-            self.session.execute(
-                select(CustomerPhone)
-                .where(
-                    _ph.c.customer_id == customer_id,
-                    _ph.c.is_valid.is_(True),
-                )
-                .order_by(_ph.c.is_primary.desc(), _ph.c.id)
-            ).scalars()
-        )
+    def add_attempt(self, **values: Any) -> None:
+        at = utcnow()  # what the model's default factories would set
+        self._run(_INSERT_ATTEMPT, {"created_at": at, "updated_at": at, **values})
+
+    def valid_phones(self, customer_id: int) -> list[Any]:
+        """The customer's valid phones (rows with the table's columns), primary first."""
+        return list(self._run(_VALID_PHONES, {"b_customer_id": customer_id}).all())
+
+    def invalidate_phone(self, phone_id: int) -> None:
+        self._run(_INVALIDATE_PHONE, {"b_id": phone_id})
 
     def open_task_ids(self, customer_id: int) -> list[int]:
         return list(
@@ -380,33 +581,21 @@ class ContactRepository:
         )
 
     def close_tasks(
-        self, task_ids: Sequence[int], *, outcome: str, now: datetime, **values: Any
+        self,
+        task_ids: Sequence[int],
+        *,
+        outcome: str,
+        now: datetime,
+        attempts: int | None = None,
     ) -> None:
-        """Close the tasks and their open invitations (``values``: more columns to set)."""
+        """Close the tasks and their open invitations (``attempts``: the count to set)."""
         if not task_ids:
             return
-        self.session.execute(
-            update(_t)
-            .where(_t.c.id.in_(task_ids))
-            .values(
-                **values,
-                status=CallTaskStatus.CLOSED.value,
-                outcome=outcome,
-                closed_at=now,
-                lease_agent_id=None,
-                lease_expires_at=None,
-                claim_token=None,
-                updated_at=now,
-            )
+        ids = list(task_ids)
+        self._run(
+            _CLOSE_TASKS, {"b_ids": ids, "b_outcome": outcome, "b_now": now, "b_attempts": attempts}
         )
-        self.session.execute(
-            update(_inv)
-            .where(
-                _inv.c.call_task_id.in_(task_ids),
-                _inv.c.status.in_((InvitationStatus.QUEUED.value, InvitationStatus.DUE.value)),
-            )
-            .values(status=InvitationStatus.CLOSED.value, updated_at=now)
-        )
+        self._run(_CLOSE_TASK_INVITATIONS, {"b_ids": ids, "b_now": now})
 
     def end_ownership(self, *, customer_id: int, vehicle_id: int, on: date) -> int:
         result: Any = self.session.execute(
@@ -460,92 +649,23 @@ class ContactRepository:
         return self.session.get(Customer, customer_id)
 
     def card_customer(self, customer_id: int) -> Any:
-        return self.session.execute(
-            select(
-                _cust.c.id,
-                _cust.c.first_name,
-                _cust.c.last_name,
-                _cust.c.company_name,
-                _cust.c.language,
-                _cust.c.value_segment,
-                _cust.c.marketing_calls,
-            ).where(_cust.c.id == customer_id)
-        ).first()
+        return self._run(_CARD_CUSTOMER, {"b_customer_id": customer_id}).first()
 
     def card_phones(self, customer_id: int) -> list[Any]:
-        return list(
-            self.session.execute(
-                select(_ph.c.id, _ph.c.number, _ph.c.type, _ph.c.is_primary)
-                .where(_ph.c.customer_id == customer_id, _ph.c.is_valid.is_(True))
-                .order_by(_ph.c.is_primary.desc(), _ph.c.id)
-            ).all()
-        )
+        return list(self._run(_CARD_PHONES, {"b_customer_id": customer_id}).all())
 
     def card_invitations(self, task_id: int) -> list[Any]:
-        return list(
-            self.session.execute(
-                select(
-                    _inv.c.id,
-                    _inv.c.vehicle_id,
-                    _inv.c.type,
-                    _inv.c.due_date,
-                    _inv.c.priority,
-                    _inv.c.explanation,
-                    _inv.c.confidence,
-                )
-                .where(
-                    _inv.c.call_task_id == task_id,
-                    _inv.c.status.in_((InvitationStatus.QUEUED.value, InvitationStatus.DUE.value)),
-                )
-                .order_by(_inv.c.priority.desc(), _inv.c.id)
-            ).all()
-        )
+        return list(self._run(_CARD_INVITATIONS, {"b_task_id": task_id}).all())
 
     def card_vehicles(self, customer_id: int, *, on: date, also: Iterable[int]) -> list[Any]:
         """The vehicles the customer owns on ``on``, and the vehicles ``also`` (the task's
         invitations' ones, owned or not)."""
-        owned = select(_own.c.vehicle_id).where(
-            _own.c.customer_id == customer_id,
-            or_(_own.c.end_date.is_(None), _own.c.end_date > on),
-        )
-        wanted = _veh.c.id.in_(owned)
-        extra = sorted(set(also))
-        if extra:
-            wanted = or_(wanted, _veh.c.id.in_(extra))
-        return list(
-            self.session.execute(
-                select(
-                    _veh.c.id,
-                    _veh.c.vin,
-                    _veh.c.make,
-                    _veh.c.model,
-                    _veh.c.model_year,
-                    _veh.c.registration,
-                )
-                .where(wanted)
-                .order_by(_veh.c.id)
-            ).all()
-        )
+        params = {"b_customer_id": customer_id, "b_on": on, "b_also": sorted(set(also))}
+        return list(self._run(_CARD_VEHICLES, params).all())
 
     def card_dispositions(self, group_id: int) -> list[Any]:
         """The group's active dispositions, as the card lists them."""
-        return list(
-            self.session.execute(
-                select(
-                    _disp.c.code,
-                    _disp.c.label,
-                    _disp.c.contact_made,
-                    _disp.c.final,
-                    _disp.c.booked,
-                    _disp.c.dnc,
-                    _disp.c.bad_number,
-                    _disp.c.callback,
-                    _disp.c.ends_ownership,
-                )
-                .where(_disp.c.group_id == group_id, _disp.c.is_active.is_(True))
-                .order_by(_disp.c.sort_order, _disp.c.code)
-            ).all()
-        )
+        return list(self._run(_CARD_DISPOSITIONS, {"b_group_id": group_id}).all())
 
     def task_invitations(self, task_id: int) -> list[Invitation]:
         return list(
@@ -574,64 +694,16 @@ class ContactRepository:
         )
 
     def last_visits(self, customer_id: int, *, limit: int = 5) -> list[Any]:
-        total = func.coalesce(func.sum(_rol.c.labor_amount + _rol.c.parts_amount), 0)
-        return list(
-            self.session.execute(
-                select(
-                    _ro.c.id,
-                    _ro.c.vehicle_id,
-                    _ro.c.opened_date,
-                    _ro.c.odometer_in_km,
-                    total.label("total"),
-                )
-                .outerjoin(
-                    RepairOrderLine,
-                    _rol.c.repair_order_id == _ro.c.id,
-                )
-                .where(_ro.c.customer_id == customer_id)
-                .group_by(_ro.c.id)
-                .order_by(_ro.c.opened_date.desc(), _ro.c.id.desc())
-                .limit(limit)
-            ).all()
-        )
+        params = {"b_customer_id": customer_id, "b_limit": limit}
+        return list(self._run(_LAST_VISITS, params).all())
 
     def earlier_attempts(self, customer_id: int, *, limit: int = 10) -> list[Any]:
-        return list(
-            self.session.execute(
-                select(
-                    _ca.c.started_at,
-                    _ca.c.agent_id,
-                    _disp.c.code,
-                    _disp.c.label,
-                    _ca.c.note,
-                )
-                .join(CallTask, _t.c.id == _ca.c.call_task_id)
-                .join(Disposition, _disp.c.id == _ca.c.disposition_id)
-                .where(_t.c.customer_id == customer_id)
-                .order_by(_ca.c.started_at.desc())
-                .limit(limit)
-            ).all()
-        )
+        params = {"b_customer_id": customer_id, "b_limit": limit}
+        return list(self._run(_EARLIER_ATTEMPTS, params).all())
 
     def upcoming_appointments(self, customer_id: int, *, now: datetime) -> list[Any]:
-        return list(
-            self.session.execute(
-                select(
-                    _appt.c.id,
-                    _appt.c.dealer_id,
-                    _appt.c.vehicle_id,
-                    _appt.c.slot_start,
-                    _appt.c.duration_minutes,
-                    _appt.c.status,
-                )
-                .where(
-                    _appt.c.customer_id == customer_id,
-                    _appt.c.slot_start >= now,
-                    _appt.c.status.in_(TAKES_CAPACITY),
-                )
-                .order_by(_appt.c.slot_start)
-            ).all()
-        )
+        params = {"b_customer_id": customer_id, "b_now": now}
+        return list(self._run(_UPCOMING_APPOINTMENTS, params).all())
 
     # Supervisor ----------------------------------------------------------------------------
 

@@ -19,7 +19,7 @@ from sqlmodel import Session
 
 from app.audit import service as audit
 from app.audit.service import Actor
-from app.call.models import Appointment, CallAttempt, Disposition
+from app.call.models import Appointment, Disposition
 from app.contact import scripts
 from app.contact.repository import Candidate, ContactRepository
 from app.contact.schemas import (
@@ -39,7 +39,7 @@ from app.contact.schemas import (
     VehiclePublic,
     VisitPublic,
 )
-from app.customer.models import Customer, CustomerPhone
+from app.customer.models import Customer
 from app.db import begin_immediate
 from app.dms import outbox as dms_outbox
 from app.enums import (
@@ -227,7 +227,7 @@ def claim_next(
     task = repo.claim_task(
         chosen.id, agent_id=agent_id, token=token, expires=expires, **chosen_located
     )
-    audit.record(
+    audit.record_now(
         session,
         actor=actor,
         action="call_task.claim",
@@ -463,7 +463,8 @@ def dispositions_of(session: Session, *, group_id: int) -> list[Disposition]:
     return repo.dispositions(group_id)
 
 
-def _rule(d: Disposition) -> DispositionRule:
+def disposition_rule(d: Any) -> DispositionRule:
+    """The engine's rule for a disposition row or its create/update body (same field names)."""
     return DispositionRule(
         code=d.code,
         contact_made=d.contact_made,
@@ -526,7 +527,7 @@ def apply_outcome(
     session: Session,
     *,
     row: Any,
-    disposition: Disposition,
+    disposition: Any,
     agent_id: int | None,
     now: datetime,
     actor: Actor,
@@ -553,7 +554,7 @@ def apply_outcome(
     loc = Locale(row.time_zone or row.dealer_time_zone, row.country or row.dealer_country)
     try:
         decision = decide_outcome(
-            _rule(disposition),
+            disposition_rule(disposition),
             state=TaskState(
                 attempts=row.attempts,
                 first_attempt_at=_first_attempt(repo, task_id),
@@ -569,29 +570,26 @@ def apply_outcome(
         raise BadRequest(f"callback_at: {exc}") from exc
     if reason:
         note = f"[{reason}] {note or ''}".strip()
-    session.add(
-        CallAttempt(
-            call_task_id=task_id,
-            agent_id=agent_id,
-            phone_id=phone.id if phone is not None else None,
-            disposition_id=int(disposition.id or 0),
-            started_at=now,
-            ended_at=now,
-            purpose=row.purpose,
-            legal_basis="legal_obligation"
-            if row.purpose == CallPurpose.SAFETY_RECALL.value
-            else "legitimate_interest",
-            note=note,
-            callback_at=decision.callback_at,
-        )
+    repo.add_attempt(
+        call_task_id=task_id,
+        agent_id=agent_id,
+        phone_id=phone.id if phone is not None else None,
+        disposition_id=int(disposition.id or 0),
+        started_at=now,
+        ended_at=now,
+        purpose=row.purpose,
+        legal_basis="legal_obligation"
+        if row.purpose == CallPurpose.SAFETY_RECALL.value
+        else "legitimate_interest",
+        note=note,
+        callback_at=decision.callback_at,
     )
     appointment: Appointment | None = None
     if booking is not None:
         appointment = _book(session, row=row, customer_id=customer_id, booking=booking, now=now)
     closed_others: list[int] = []
     if decision.invalidate_phone and phone is not None:
-        phone.is_valid = False
-        session.add(phone)
+        repo.invalidate_phone(phone.id)
         audit.record(
             session,
             actor=actor,
@@ -656,7 +654,7 @@ def apply_outcome(
             callback_agent_id=None,
             **lease_free,
         )
-    audit.record(
+    audit.record_now(
         session,
         actor=actor,
         action="call_task.outcome",
@@ -691,7 +689,7 @@ def _first_attempt(repo: ContactRepository, task_id: int) -> datetime | None:
     return None if at is None else _utc(at)
 
 
-def _dialled(phones: list[CustomerPhone], phone_id: int | None) -> CustomerPhone | None:
+def _dialled(phones: list[Any], phone_id: int | None) -> Any:
     if phone_id is None:
         return phones[0] if phones else None
     for phone in phones:

@@ -27,6 +27,7 @@ from app.dataset.validation import DocumentKeys, StoredKeys, parse_document, par
 from app.db import begin_write
 from app.enums import AppointmentOrigin, DistanceUnit
 from app.errors import Conflict, PayloadTooLarge, ValidationFailed
+from app.gc_pause import gc_paused
 from app.invitation.repository import InvitationRepository
 from app.models import (
     Appointment,
@@ -191,6 +192,18 @@ def apply_document(
     ``known`` may add keys to those found in the database (a streamed import passes the keys of
     its earlier, not yet applied, parts so that references to them are not reported twice).
     """
+    # The document's objects all live until the end: cyclic GC passes over them are wasted work.
+    with gc_paused():
+        return _apply_document(session, raw, scope=scope, known=known)
+
+
+def _apply_document(
+    session: Session,
+    raw: Any,
+    *,
+    scope: ImportScope | None,
+    known: Callable[[StoredKeys], StoredKeys] | None,
+) -> ImportResult:
     # The field checks need no database: done before the lock, so that concurrent imports
     # validate in parallel and only the reads of stored keys and the writes take turns.
     try:
@@ -487,7 +500,6 @@ def _apply(repo: DatasetRepository, doc: DatasetDocument) -> ImportResult:
     vins |= {r.vin for r in doc.repair_orders} | {r.vin for r in doc.appointments}
     vins |= {r.vin for r in doc.odometer_readings}
     vehicle_ids = repo.ids_by(Vehicle, "vin", vins)
-    vehicle_unit = repo.distance_units(vehicle_ids.values())
 
     warranties: dict[int, list[dict[str, Any]]] = {}
     for v in doc.vehicles:
@@ -618,7 +630,9 @@ def _apply(repo: DatasetRepository, doc: DatasetDocument) -> ImportResult:
 
     # Odometer readings -----------------------------------------------------------------------
     reading_rows = []
-    accepted = repo.accepted_readings({vehicle_ids[r.vin] for r in doc.odometer_readings})
+    reading_vehicles = {vehicle_ids[r.vin] for r in doc.odometer_readings}
+    vehicle_unit = repo.distance_units(reading_vehicles)
+    accepted = repo.accepted_readings(reading_vehicles)
     for r in sorted(doc.odometer_readings, key=lambda r: (r.vin, r.date, str(r.source))):
         vid = vehicle_ids[r.vin]
         km = _to_km(r.value, vehicle_unit[vid])

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from app.enums import CallTaskOutcome
 from app.enums import InvitationStatus as AppStatus
+from app.gc_pause import gc_paused
 from invitations import (
     Appointment,
     AppointmentStatus,
@@ -427,6 +428,11 @@ class EvaluatedInvitation(NamedTuple):
 def evaluate_chunk(chunk: ChunkInput, policy: DealerPolicy) -> list[EvaluatedInvitation]:
     """Run the engine over one chunk; every invitation of a vehicle that has a (current or
     last) owner, as column values. Vehicles nobody ever owned cannot be invited and are skipped."""
+    with gc_paused():  # as the nightly run's chunk loop (service.run_dealer)
+        return _evaluate_chunk(chunk, policy)
+
+
+def _evaluate_chunk(chunk: ChunkInput, policy: DealerPolicy) -> list[EvaluatedInvitation]:
     visits: dict[int, list[date]] = defaultdict(list)
     for customer_id, day in chunk.other_visits:
         visits[customer_id].append(day)

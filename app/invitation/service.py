@@ -42,6 +42,7 @@ from app import audit
 from app.audit import Actor
 from app.enums import CallPurpose, CallTaskOutcome, CallTaskStatus, InvitationStatus
 from app.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from app.gc_pause import gc_paused
 from app.invitation import mapping
 from app.invitation.mapping import ChunkInput, EvaluatedInvitation, StoredInvitation
 from app.invitation.models import (
@@ -219,20 +220,24 @@ def run_nightly(
     with _evaluator(workers) as evaluator:
         for dealer in dealers:
             day = as_of or local_today(dealer.time_zone)
-            segments = 0
-            if (dealer.group_id, day) not in refreshed:
-                segments = refresh_value_segments(session, group_id=dealer.group_id, as_of=day)
-                refreshed.add((dealer.group_id, day))
-            summary = run_dealer(
-                session,
-                dealer=dealer,
-                as_of=day,
-                skip_completed=skip_completed,
-                chunk_size=chunk_size,
-                evaluator=evaluator,
-                progress=progress,
-                max_chunks=max_chunks,
-            )
+            # One dealer's run allocates millions of short-lived objects; the cyclic collector's
+            # passes over them (and over the whole heap) were a fifth of the run's CPU. Reference
+            # counting frees them; the few cycles wait for the end of the dealer's run.
+            with gc_paused():
+                segments = 0
+                if (dealer.group_id, day) not in refreshed:
+                    segments = refresh_value_segments(session, group_id=dealer.group_id, as_of=day)
+                    refreshed.add((dealer.group_id, day))
+                summary = run_dealer(
+                    session,
+                    dealer=dealer,
+                    as_of=day,
+                    skip_completed=skip_completed,
+                    chunk_size=chunk_size,
+                    evaluator=evaluator,
+                    progress=progress,
+                    max_chunks=max_chunks,
+                )
             summary.segments_updated = segments
             summaries.append(summary)
     return summaries

@@ -16,6 +16,7 @@ from sqlmodel import Session, SQLModel
 
 from app import audit
 from app.audit import Actor
+from app.db import begin_write_after_reads
 from app.errors import NotFound
 from app.privacy.repository import PrivacyRepository
 from app.security.principal import DealerScope
@@ -78,13 +79,15 @@ def export_customer(
         call_tasks=[_dump(t) for t in tasks],
         call_attempts=[_dump(a) for a in repo.call_attempts(_ids(tasks))],
     )
+    dealer_id = customer.dealer_id
+    begin_write_after_reads(session)
     audit.record(
         session,
         actor=actor,
         action="customer.export",
         object_type="customer",
         object_id=customer_id,
-        dealer_id=customer.dealer_id,
+        dealer_id=dealer_id,
     )
     session.commit()
     return export

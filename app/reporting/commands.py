@@ -167,7 +167,8 @@ def rebuild(
         typer.Option("--to", help="Last due date YYYY-MM-DD, excluded (default: latest)"),
     ] = None,
 ) -> None:
-    """Rebuild the daily funnel aggregates from the raw tables (all dealers unless --dealer)."""
+    """Rebuild the report aggregates (daily rows, stored month / quarter / year customer counts)
+    from the raw tables (all dealers unless --dealer)."""
     since = None if start is None else _date(start, "--from")
     until = None if end is None else _date(end, "--to")
     if since is not None and until is not None and until <= since:

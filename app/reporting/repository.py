@@ -128,7 +128,7 @@ def _add_days_sqlite(element: AddDays, compiler: Any, **kw: Any) -> str:
 
 
 class PeriodStart(FunctionElement[date]):
-    """The first day of the day / ISO week / month / quarter holding a date expression.
+    """The first day of the day / ISO week / month / quarter / year holding a date expression.
 
     ``grain`` changes the SQL, so it is part of the statement cache key (without it, a query
     compiled for months would be reused for quarters).
@@ -142,7 +142,7 @@ class PeriodStart(FunctionElement[date]):
     ]
 
     def __init__(self, day: Any, grain: str) -> None:
-        if grain not in ("day", "week", "month", "quarter"):
+        if grain not in ("day", "week", "month", "quarter", "year"):
             raise ValueError(f"unknown grain {grain!r}")
         self.grain = grain
         super().__init__(day)
@@ -169,6 +169,8 @@ def _period_start_sqlite(element: PeriodStart, compiler: Any, **kw: Any) -> str:
         return f"date({sql}, printf('-%d days', (CAST(strftime('%w', {sql}) AS INTEGER) + 6) % 7))"
     if element.grain == "month":
         return f"date({sql}, 'start of month')"
+    if element.grain == "year":
+        return f"date({sql}, 'start of year')"
     return (
         f"printf('%04d-%02d-01', CAST(strftime('%Y', {sql}) AS INTEGER), "
         f"((CAST(strftime('%m', {sql}) AS INTEGER) - 1) / 3) * 3 + 1)"

@@ -19,6 +19,7 @@ from sqlmodel import Session
 
 from app import audit
 from app.audit import Actor
+from app.db import begin_write_after_reads
 from app.errors import BadRequest, NotFound
 from app.reporting import aggregates
 from app.reporting.aggregates import agent_days_aggregated, funnel_rows_aggregated
@@ -227,8 +228,10 @@ def _change(change: CountChange | RateChange | MoneyChange) -> dict[str, Any]:
 
 
 def _previous(start: date, end: date) -> DateRange:
-    """The previous calendar period when ``[start, end)`` is one (2026-Q1 → 2025-Q4), else the
-    same number of days just before."""
+    """The previous calendar period when ``[start, end)`` is one (2026-Q1 → 2025-Q4, the year
+    2025 → the year 2024 whatever its length), else the same number of days just before."""
+    if start.month == start.day == 1 and end == start.replace(year=start.year + 1):
+        return DateRange(start=start.replace(year=start.year - 1), end=start)
     for grain in (Grain.QUARTER, Grain.MONTH, Grain.WEEK, Grain.DAY):
         period = period_containing(start, grain)
         if period.start == start and period.end == end:
@@ -678,6 +681,7 @@ def recalls_report(
 
 def record_export(session: Session, *, name: str, fmt: str, report: Report, actor: Actor) -> None:
     """Audit an export (DESIGN §8: exports are in the audit log)."""
+    begin_write_after_reads(session)
     audit.record(
         session,
         actor=actor,

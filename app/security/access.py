@@ -71,12 +71,9 @@ def allow(
     if not rule.roles and not rule.scopes:
         raise ValueError("allow() needs at least one role or scope; use public() for none")
 
-    def guard(
-        request: Request,
-        session: Annotated[Session, Depends(get_session)],
-        settings: Annotated[Settings, Depends(get_settings)],
-    ) -> Principal:
-        return authorize(request, session=session, settings=settings, rule=rule)
+    def guard(request: Request, session: Annotated[Session, Depends(get_session)]) -> Principal:
+        # get_settings is called, not a dependency: a sync dependency costs a thread-pool hop.
+        return authorize(request, session=session, settings=get_settings(), rule=rule)
 
     guard.access_rule = rule  # type: ignore[attr-defined]
     return guard
@@ -177,7 +174,7 @@ def authorize(
         idle=_minutes(settings.session_idle_minutes),
         absolute=_minutes(settings.session_absolute_hours * 60),
     )
-    user = auth_service.authenticate_session(session, token=token, now=now, policy=policy)
+    found = auth_service.authenticate_session(session, token=token, now=now, policy=policy)
     if request.method.upper() not in SAFE_METHODS:
         expected = auth_service.csrf_token_for(token, secret=settings.secret_key.get_secret_value())
         sent = request.headers.get(CSRF_HEADER, "")
@@ -185,15 +182,14 @@ def authorize(
             raise PermissionDenied(
                 f"missing or wrong {CSRF_HEADER} header (GET /api/v1/auth/me returns it)"
             )
-    role = Role(user.role)
+    role = Role(found.role)
     if not rule.admits_role(role):
         raise PermissionDenied("your role does not allow this operation")
-    assert user.id is not None
     principal = Principal(
         kind=ActorType.USER,
-        id=user.id,
+        id=found.user_id,
         role=role,
-        dealer_ids=auth_service.dealer_ids_of(session, user=user),
+        dealer_ids=found.dealer_ids,
         request_id=request_id,
         ip=ip,
     )

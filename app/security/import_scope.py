@@ -6,12 +6,12 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import any_, bindparam, select
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import select
 from sqlmodel import Session, col
 
 from app.call.models import Appointment
 from app.customer.models import Customer
+from app.db import pg_any
 from app.dealer.models import Dealer
 from app.vehicle.models import RepairOrder, Vehicle
 
@@ -43,7 +43,7 @@ class ImportScopeRepository:
         """``column IN values``; on PostgreSQL one array parameter (``= ANY``): a short,
         constant statement instead of one with a placeholder per value."""
         if self._pg:
-            return column == any_(bindparam(None, values, type_=ARRAY(column.type)))
+            return pg_any(column, values)
         return column.in_(values)
 
     def dealer_codes(self, dealer_ids: Collection[int]) -> set[str]:

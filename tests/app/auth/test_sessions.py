@@ -122,7 +122,7 @@ class TestExpiry:
                 session, token=signed.token, now=NOW + timedelta(minutes=29 + 31), policy=POLICY
             )
 
-        assert still.id == user.id
+        assert still.user_id == user.id
 
     def test_activity_keeps_a_session_alive_until_its_absolute_limit_of_12_hours(
         self, session: Session

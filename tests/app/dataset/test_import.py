@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlmodel import Session, SQLModel
 
+from app.dataset.repository import DatasetRepository
 from app.dataset.service import import_dataset
 from app.errors import ValidationFailed
 from app.models import (
@@ -293,6 +294,99 @@ class TestUpserts:
         assert result.sections["repair_orders"].inserted == 1
         dates = session.execute(select(RepairOrder.opened_date).order_by(RepairOrder.opened_date))
         assert list(dates.scalars()) == [date(2025, 4, 2), date(2026, 11, 2)]
+
+    def test_repair_order_lines_are_synced_with_exact_counts(self, session: Session) -> None:
+        import_dataset(session, example())
+
+        def orders(lines_of: dict[int, list[dict[str, Any]]]) -> dict[str, Any]:
+            return {
+                "source": "autoline-prg",
+                "repair_orders": [
+                    {
+                        "external_id": f"RO-7{n:04d}",
+                        "dealer": "PRG1",
+                        "vin": "TMBJJ7NE8L0123456",
+                        "opened_date": "2026-01-05",
+                        "lines": lines,
+                    }
+                    for n, lines in lines_of.items()
+                ],
+            }
+
+        def line(op: str, labor: str = "100.00") -> dict[str, Any]:
+            return {
+                "op_code": op,
+                "pay_type": "customer_pay",
+                "service_kind": "repair",
+                "labor_amount": labor,
+            }
+
+        first = import_dataset(
+            session, orders({n: [line("A"), line("B"), line("C")] for n in range(30)})
+        )
+        # RO 0 unchanged, RO 1 one line changed, RO 2 one line fewer, RO 3 no lines, RO 4 one more.
+        changed = {n: [line("A"), line("B"), line("C")] for n in range(30)}
+        changed[1] = [line("A"), line("B", "250.50"), line("C")]
+        changed[2] = [line("A"), line("B")]
+        changed[3] = []
+        changed[4] = [line("A"), line("B"), line("C"), line("D")]
+        second = import_dataset(session, orders(changed))
+        third = import_dataset(session, orders(changed))
+
+        assert first.sections["repair_orders"].inserted == 30
+        assert first.sections["repair_orders.lines"].inserted == 90
+        lines = second.sections["repair_orders.lines"]
+        assert (lines.inserted, lines.updated, lines.deleted) == (1, 1, 4)
+        assert lines.unchanged == 87 - 1 - 1  # lines sent, less the inserted and the updated
+        assert second.sections["repair_orders"].updated == 0
+        assert third.rows_written == 0
+        stored = session.execute(
+            select(RepairOrder.external_id, RepairOrderLine.line_no, RepairOrderLine.labor_amount)
+            .join(RepairOrder, RepairOrder.id == RepairOrderLine.repair_order_id)
+            .where(RepairOrder.external_id.in_(["RO-70001", "RO-70002", "RO-70003", "RO-70004"]))
+            .order_by(RepairOrder.external_id, RepairOrderLine.line_no)
+        ).all()
+        assert [tuple(r) for r in stored] == [
+            ("RO-70001", 1, Decimal("100.00")),
+            ("RO-70001", 2, Decimal("250.50")),
+            ("RO-70001", 3, Decimal("100.00")),
+            ("RO-70002", 1, Decimal("100.00")),
+            ("RO-70002", 2, Decimal("100.00")),
+            ("RO-70004", 1, Decimal("100.00")),
+            ("RO-70004", 2, Decimal("100.00")),
+            ("RO-70004", 3, Decimal("100.00")),
+            ("RO-70004", 4, Decimal("100.00")),
+        ]
+
+    def test_new_rows_get_the_column_defaults(self, session: Session) -> None:
+        result = import_dataset(session, example())
+
+        assert result.sections["customers"].inserted == 1
+        customer = session.execute(select(Customer)).scalar_one()
+        assert customer.value_segment == "standard"
+        assert customer.created_at is not None
+        assert customer.updated_at is not None
+
+    def test_keys_with_quotes_commas_and_accents_are_found_again(self, session: Session) -> None:
+        keys = ['C-"1"', "C,2", "C{3}", "Č-4 ž", "C\\5", "C'6", "NULL"]
+        doc = {
+            "source": "autoline-prg",
+            "dealers": example()["dealers"],
+            "customers": [{"external_id": k, "dealer": "PRG1"} for k in keys],
+        }
+        import_dataset(session, doc)
+        ids = dict(session.execute(select(Customer.external_id, Customer.id)).all())
+
+        again = import_dataset(session, doc)
+        found = DatasetRepository(session).ids_by(
+            Customer, "external_id", [*keys, "missing"], source="autoline-prg"
+        )
+
+        assert again.rows_written == 0
+        assert found == ids
+        assert sorted(found) == sorted(keys)
+        by_id = DatasetRepository(session).ids_by(Customer, "id", list(ids.values()))
+        assert set(by_id) == set(ids.values())
 
     def test_a_recall_list_sent_in_parts_keeps_the_earlier_vins(self, session: Session) -> None:
         import_dataset(session, example())

@@ -186,6 +186,19 @@ class TestFunnel:
         assert change["revenue"]["change"] == "460.00"
         assert change["revenue"]["relative"] is None  # nothing the quarter before
 
+    def test_a_calendar_year_is_compared_with_the_calendar_year_before(
+        self, session: Session, known: KnownDataset
+    ) -> None:
+        # 2025 has 365 days and 2024 had 366: the previous period is the whole of 2024, not the
+        # 365 days before 2025 (which would start on 2 January 2024).
+        year = {"start": date(2025, 1, 1), "end": date(2026, 1, 1)}
+        report = reporting_service.funnel_report(session, **year, dealer_ids=scope(known))
+        previous = report.data["previous"]
+        assert (previous["from"], previous["to"]) == ("2024-01-01", "2025-01-01")
+        other = {"start": date(2025, 1, 1), "end": date(2025, 7, 1)}  # no calendar period
+        report = reporting_service.funnel_report(session, **other, dealer_ids=scope(known))
+        assert report.data["previous"]["from"] == "2024-07-04"  # the same 181 days before
+
     def test_other_dealers_are_outside_the_callers_scope(
         self, session: Session, known: KnownDataset
     ) -> None:

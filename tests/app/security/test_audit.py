@@ -38,6 +38,39 @@ def test_record_drops_names_and_contact_details_and_masks_phone_like_text(
     assert (stored.actor_type, stored.actor_id, stored.object_id) == ("user", 7, "42")
 
 
+def test_record_now_writes_the_same_event_as_record(session: Session) -> None:
+    actor = Actor(type=ActorType.USER, id=7, request_id="r-now", ip="203.0.113.7")
+    fields = {
+        "actor": actor,
+        "action": "call_task.outcome",
+        "object_type": "call_task",
+        "object_id": 42,
+        "dealer_id": 3,
+        "before": {"status": "claimed", "note": "ring +420 601 123 456"},
+        "after": {"status": "closed", "reason": "asked on +420 601 123 456", "ids": (1, 2)},
+    }
+    audit.record(session, **fields)  # type: ignore[arg-type]
+    session.flush()
+    audit.record_now(session, **fields)  # type: ignore[arg-type]
+
+    rows = (
+        session.execute(select(AuditEvent).where(AuditEvent.request_id == "r-now"))  # type: ignore[arg-type]
+        .scalars()
+        .all()
+    )
+
+    assert len(rows) == 2
+    columns = [
+        "actor_type", "actor_id", "action", "outcome", "object_type", "object_id",
+        "dealer_id", "request_id", "ip", "before", "after",
+    ]  # fmt: skip
+    recorded, written = ({c: getattr(r, c) for c in columns} for r in rows)
+    assert written == recorded
+    assert rows[1].at is not None
+    assert "note" not in written["before"]
+    assert "601" not in str(written["after"])
+
+
 def test_the_audit_log_rejects_update_and_delete_in_the_database(session: Session) -> None:
     audit.record(session, actor=audit.SYSTEM, action="test.event")
     session.flush()
